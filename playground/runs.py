@@ -1,0 +1,111 @@
+"""Creating a run and storing what its stream produced."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from playground.models import Run, RunColumn
+from playground.openrouter import RequestParams, build_body, build_headers, redact_headers
+from playground.streaming import ColumnState
+from playground.upstream import Connection
+
+# Fields a finished stream fills in; saved in one UPDATE per column at the end.
+STREAM_FIELDS = [
+    "status", "output_text", "reasoning_text", "tool_calls", "input_tokens", "output_tokens",
+    "reasoning_tokens", "cached_tokens", "cost", "ttft_ms", "total_ms", "served_model",
+    "generation_id", "incomplete_reason", "error", "events", "events_truncated",
+]  # fmt: skip
+
+
+def run_create(
+    *,
+    owner,
+    prompt: str,
+    instructions: str,
+    temperature: float | None,
+    max_output_tokens: int | None,
+    reasoning_effort: str,
+    models: list[str],
+    connection: Connection,
+    app_url: str,
+    app_title: str,
+) -> Run:
+    """Stores a run and, per column, the exact request it will send (key redacted)."""
+    headers = redact_headers(
+        build_headers(api_key=connection.api_key, app_url=app_url, app_title=app_title)
+    )
+    with transaction.atomic():
+        run = Run.objects.create(
+            owner=owner,
+            prompt=prompt,
+            instructions=instructions,
+            temperature=temperature,
+            max_output_tokens=max_output_tokens,
+            reasoning_effort=reasoning_effort,
+            key_source=connection.source,
+            key_hint=connection.key_hint,
+        )
+        RunColumn.objects.bulk_create(
+            RunColumn(
+                run=run,
+                position=position,
+                model=model,
+                request_body=build_body(
+                    RequestParams(
+                        model=model,
+                        prompt=prompt,
+                        instructions=instructions,
+                        temperature=temperature,
+                        max_output_tokens=max_output_tokens,
+                        reasoning_effort=reasoning_effort or None,
+                    )
+                ),
+                request_headers=headers,
+            )
+            for position, model in enumerate(models)
+        )
+    return run
+
+
+def column_apply(column: RunColumn, state: ColumnState) -> None:
+    """Copies a column's stream state onto its row (in memory; `run_finish` saves)."""
+    fold = state.fold
+    if state.cancelled:
+        column.status = RunColumn.Status.CANCELLED
+    elif fold.status == "completed":
+        column.status = RunColumn.Status.DONE
+    elif fold.status == "incomplete":
+        column.status = RunColumn.Status.INCOMPLETE
+    else:
+        column.status = RunColumn.Status.ERROR
+    column.output_text = fold.text
+    column.reasoning_text = fold.reasoning
+    column.tool_calls = [
+        {"call_id": call.call_id, "name": call.name, "arguments": call.arguments}
+        for call in fold.function_calls
+    ]
+    usage = fold.usage
+    if usage is not None:
+        column.input_tokens = usage.input_tokens
+        column.output_tokens = usage.output_tokens
+        column.reasoning_tokens = usage.reasoning_tokens
+        column.cached_tokens = usage.cached_tokens
+        column.cost = usage.cost
+    column.ttft_ms = state.ttft_ms
+    column.total_ms = state.total_ms
+    column.served_model = fold.model
+    column.generation_id = fold.response_id
+    column.incomplete_reason = fold.incomplete_reason or ""
+    column.error = fold.error.to_dict() if fold.error else None
+    if state.cancelled and column.error is None:
+        column.error = {"message": "Stopped before the answer was complete.", "kind": "cancelled"}
+    column.events = state.events
+    column.events_truncated = state.events_truncated
+
+
+def run_finish(run: Run, columns: list[RunColumn], *, cancelled: bool) -> None:
+    """Saves the run's end state and every column in one transaction."""
+    run.status = Run.Status.CANCELLED if cancelled else Run.Status.DONE
+    run.finished_at = timezone.now()
+    with transaction.atomic():
+        run.save(update_fields=["status", "finished_at"])
+        RunColumn.objects.bulk_update(columns, STREAM_FIELDS)

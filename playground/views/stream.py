@@ -1,0 +1,91 @@
+"""The run's one SSE stream: the only async view (DESIGN: Streaming rules).
+
+The first connection claims the run (pending → streaming) and calls upstream; any later
+connection (a reconnect, a second tab, a reload) replays what is stored and ends, so a
+run is never sent upstream twice.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+
+from asgiref.sync import sync_to_async
+from django.http import Http404, StreamingHttpResponse
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from playground.models import Run, RunColumn
+from playground.runs import column_apply, run_finish
+from playground.streaming import ColumnState, multiplex, sse_event
+from playground.upstream import Connection, current_connection, get_client
+
+TEMPLATE = "playground/compare.html"
+
+
+def _render_result(column: RunColumn) -> str:
+    return render_to_string(f"{TEMPLATE}#result", {"column": column, "live": False})
+
+
+def _render_status(run: Run) -> str:
+    return render_to_string(f"{TEMPLATE}#run-status", {"run": run})
+
+
+def _stream_response(content: AsyncIterator[bytes]) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(content, content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    # Tells nginx and similar proxies not to buffer the stream.
+    response["X-Accel-Buffering"] = "no"
+    return response
+
+
+async def run_stream(request, run_id: int) -> StreamingHttpResponse:
+    user = await request.auser()
+    if not user.is_authenticated:
+        raise Http404
+    try:
+        run = await Run.objects.aget(pk=run_id, owner=user)
+    except Run.DoesNotExist:
+        raise Http404 from None
+    claimed = await Run.objects.filter(pk=run.pk, status=Run.Status.PENDING).aupdate(
+        status=Run.Status.STREAMING, started_at=timezone.now()
+    )
+    columns = [column async for column in run.columns.order_by("position")]
+    if not claimed:
+        await run.arefresh_from_db()
+        return _stream_response(_replay(run, columns))
+    run.status = Run.Status.STREAMING
+    return _stream_response(_live(run, columns, current_connection()))
+
+
+async def _replay(run: Run, columns: list[RunColumn]) -> AsyncIterator[bytes]:
+    for column in columns:
+        yield sse_event(f"c{column.position}-end", _render_result(column))
+    yield sse_event("done", _render_status(run))
+
+
+async def _live(run: Run, columns: list[RunColumn], connection: Connection) -> AsyncIterator[bytes]:
+    client = get_client(connection)
+    by_position = {column.position: column for column in columns}
+
+    def opener(column: RunColumn):
+        return lambda: client.stream(column.request_body, api_key=connection.api_key)
+
+    def render_end(state: ColumnState) -> str:
+        column = by_position[state.position]
+        column_apply(column, state)
+        return _render_result(column)
+
+    jobs = [(ColumnState(position=column.position), opener(column)) for column in columns]
+    finished = False
+    try:
+        async with aclosing(multiplex(jobs, render_end)) as events:
+            async for chunk in events:
+                yield chunk
+        finished = True
+    finally:
+        # Runs on normal end and when the browser goes away (Stop, tab closed): the
+        # cancelled columns keep what arrived so far.
+        for state, _ in jobs:
+            column_apply(by_position[state.position], state)
+        await asyncio.shield(sync_to_async(run_finish)(run, columns, cancelled=not finished))
+    yield sse_event("done", _render_status(run))

@@ -1,0 +1,167 @@
+"""The run's stream through the real ASGI stack: uvicorn, Django's ASGI handler, the
+async view, the in-process fake OpenRouter."""
+
+import html
+import time
+
+import httpx
+import pytest
+from httpx_sse import connect_sse
+
+from playground.models import Run, RunColumn
+from playground.runs import run_create
+from playground.upstream import current_connection
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def make_run(owner, models, prompt="Compare these, please."):
+    return run_create(
+        owner=owner, prompt=prompt, instructions="", temperature=None, max_output_tokens=None,
+        reasoning_effort="", models=list(models), connection=current_connection(),
+        app_url="http://testserver", app_title="Tests",
+    )
+
+
+@pytest.fixture
+def browser_session(client, alice):
+    client.force_login(alice)
+    return {"sessionid": client.cookies["sessionid"].value}
+
+
+def read_events(live_server, cookies, run, *, stop_after=None):
+    """The SSE events of a run's stream as (name, data) pairs, optionally hanging up
+    after the first event whose name matches `stop_after`."""
+    events = []
+    with httpx.Client(base_url=live_server.url, cookies=cookies, timeout=30) as http:
+        with connect_sse(http, "GET", f"/runs/{run.pk}/stream/") as source:
+            assert source.response.status_code == 200
+            for sse in source.iter_sse():
+                events.append((sse.event, sse.data))
+                if stop_after and sse.event.endswith(stop_after):
+                    break
+    return events
+
+
+def wait_for(condition, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.05)
+
+
+def test_the_stream_has_the_headers_that_keep_proxies_from_buffering(live_server, browser_session, alice):
+    run = make_run(alice, ["demo/swift"])
+    with httpx.Client(base_url=live_server.url, cookies=browser_session) as http:
+        response = http.get(f"/runs/{run.pk}/stream/")
+    assert response.headers["content-type"].startswith("text/event-stream")
+    assert response.headers["cache-control"] == "no-cache"
+    assert response.headers["x-accel-buffering"] == "no"
+    assert "gzip" not in response.headers.get("content-encoding", "")
+
+
+def test_every_column_streams_and_its_results_are_stored(live_server, browser_session, alice, fake):
+    run = make_run(alice, ["demo/swift", "demo/reasoner", "demo/markdown"])
+    events = read_events(live_server, browser_session, run)
+    names = [name for name, _ in events]
+    assert names[-1] == "done"
+    for position in range(3):
+        assert f"c{position}-output" in names
+        assert names.count(f"c{position}-end") == 1
+        assert names.index(f"c{position}-output") < names.index(f"c{position}-end")
+    assert "c1-reasoning" in names  # the reasoner thinks before answering
+    assert "sse-close" not in events[-1][1]  # the final status has no stream to reopen
+
+    run.refresh_from_db()
+    assert run.status == Run.Status.DONE and run.finished_at is not None
+    columns = list(run.columns.all())
+    assert [c.status for c in columns] == ["done", "done", "done"]
+    for column in columns:
+        streamed = "".join(d for n, d in events if n == f"c{column.position}-output")
+        assert column.output_text and streamed  # text arrived live and was stored
+        assert column.input_tokens > 0 and column.output_tokens > 0
+        assert column.cost is not None and column.cost > 0
+        assert 0 <= column.ttft_ms <= column.total_ms
+        assert column.served_model
+        assert column.generation_id.startswith("gen-")
+        assert column.events[0]["event"]["type"] == "response.created"
+        assert column.events[-1]["event"]["type"] == "response.completed"
+    assert columns[1].reasoning_text and columns[1].reasoning_tokens > 0
+    assert "<pre><code" in dict(events)["c2-end"]  # the final markdown is rendered
+
+
+def test_text_is_escaped_while_streaming_and_sanitized_at_the_end(live_server, browser_session, alice, fake):
+    run = make_run(alice, ["demo/echo"], prompt='<script>alert(1)</script><img src=x onerror="alert(2)">')
+    events = read_events(live_server, browser_session, run)
+    streamed = "".join(d for n, d in events if n == "c0-output")
+    assert "&lt;script&gt;" in streamed and "<script" not in streamed
+    end = dict(events)["c0-end"]
+    assert "<script" not in end and "<img" not in end
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in end
+
+
+def test_a_failing_column_explains_itself_while_the_others_finish(live_server, browser_session, alice, fake):
+    run = make_run(alice, ["demo/fail-rate-limit", "demo/swift", "demo/fail-midstream", "demo/fail-auth"])
+    events = dict(read_events(live_server, browser_session, run))
+    columns = {c.model: c for c in RunColumn.objects.filter(run=run)}
+    assert columns["demo/swift"].status == "done"
+    limited = columns["demo/fail-rate-limit"]
+    assert limited.status == "error"
+    assert limited.error["retry_after"] == 7
+    assert "7 s" in limited.error["message"]
+    assert 'data-testid="result-error"' in events["c0-end"]
+    midstream = columns["demo/fail-midstream"]
+    assert midstream.status == "error" and midstream.output_text  # partial text kept
+    assert midstream.error["message"]
+    assert columns["demo/fail-auth"].status == "error"
+    assert "key" in columns["demo/fail-auth"].error["message"].lower()
+    assert Run.objects.get(pk=run.pk).status == Run.Status.DONE
+
+
+def test_a_truncated_answer_is_marked_incomplete(live_server, browser_session, alice, fake):
+    run = make_run(alice, ["demo/fail-incomplete"])
+    events = dict(read_events(live_server, browser_session, run))
+    column = run.columns.get()
+    assert column.status == "incomplete"
+    assert column.incomplete_reason == "max_output_tokens"
+    assert column.output_text
+    assert "max output tokens" in events["c0-end"]
+
+
+def test_a_second_connection_replays_and_never_calls_upstream_again(live_server, browser_session, alice, fake):
+    run = make_run(alice, ["demo/swift", "demo/echo"])
+    first = read_events(live_server, browser_session, run)
+    calls = len(fake.requests)
+    second = read_events(live_server, browser_session, run)
+    assert len(fake.requests) == calls
+    assert [name for name, _ in second] == ["c0-end", "c1-end", "done"]
+    assert dict(second)["c0-end"] == dict(first)["c0-end"]
+
+
+def test_closing_the_stream_cancels_upstream_and_keeps_the_partial_answer(live_server, browser_session, alice, fake):
+    fake.time_scale = 0.1  # demo/slow then takes about 4 s
+    run = make_run(alice, ["demo/slow", "demo/slow"])
+    events = read_events(live_server, browser_session, run, stop_after="-output")
+    assert events[-1][0].endswith("-output")
+
+    wait_for(lambda: Run.objects.get(pk=run.pk).status == Run.Status.CANCELLED)
+    assert fake.open_streams == 0
+    assert fake.streams_closed_early >= 2
+    columns = list(RunColumn.objects.filter(run=run))
+    for column in columns:
+        assert column.status == "cancelled"
+        assert column.total_ms is not None
+        streamed = html.unescape("".join(d for n, d in events if n == f"c{column.position}-output"))
+        assert column.output_text.startswith(streamed)  # what the browser saw, and maybe more
+    assert any(column.output_text for column in columns)
+
+
+def test_the_stream_needs_the_owner(live_server, alice, bob, client):
+    run = make_run(alice, ["demo/swift"])
+    client.force_login(bob)
+    with httpx.Client(base_url=live_server.url, cookies={"sessionid": client.cookies["sessionid"].value}) as http:
+        assert http.get(f"/runs/{run.pk}/stream/").status_code == 404
+    with httpx.Client(base_url=live_server.url) as anonymous:
+        assert anonymous.get(f"/runs/{run.pk}/stream/").status_code == 404
+    assert Run.objects.get(pk=run.pk).status == Run.Status.PENDING
