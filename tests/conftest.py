@@ -18,7 +18,7 @@ def django_db_modify_db_settings(tmp_path_factory):
     # test write to it at once, as in production.
     if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         path = tmp_path_factory.mktemp("db") / "test.sqlite3"
-        settings.DATABASES["default"]["TEST"] = {"NAME": str(path)}
+        settings.DATABASES["default"]["TEST"]["NAME"] = str(path)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -71,7 +71,7 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def _asgi_server(django_db_setup, django_db_blocker):
+def _uvicorn_server(django_db_setup, django_db_blocker):
     """uvicorn serving the real ASGI application (static files included) on a free
     loopback port, for the whole session."""
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -96,5 +96,5 @@ def _asgi_server(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
-def live_server(_asgi_server, transactional_db, fake):
-    return _asgi_server
+def asgi_server(_uvicorn_server, transactional_db, fake):
+    return _uvicorn_server

@@ -18,7 +18,8 @@ def test_the_compare_page_starts_with_two_demo_columns(alice_client, fake):
     assert response.status_code == 200
     html = response.content.decode()
     assert html.count('data-testid="column"') == 3  # two columns and the template for more
-    assert 'value="demo/swift"' in html and 'value="demo/reasoner"' in html
+    assert 'name="models" value="demo/swift"' in html
+    assert 'name="models" value="demo/reasoner"' in html
     assert 'data-testid="demo-banner"' in html
 
 
@@ -30,9 +31,10 @@ def test_the_compare_page_lists_the_catalog(alice_client, fake):
 
 def test_models_in_the_url_open_as_columns(alice_client, fake):
     html = alice_client.get("/?models=demo/slow,demo/echo,demo/markdown").content.decode()
-    positions = [html.index(f'value="{m}"') for m in ("demo/slow", "demo/echo", "demo/markdown")]
+    columns = ("demo/slow", "demo/echo", "demo/markdown")
+    positions = [html.index(f'name="models" value="{m}"') for m in columns]
     assert positions == sorted(positions)
-    assert 'value="demo/swift"' not in html
+    assert 'name="models" value="demo/swift"' not in html
 
 
 def test_a_run_is_created_with_its_exact_requests(alice_client, alice, fake):
@@ -102,7 +104,7 @@ def test_a_bad_form_without_htmx_is_a_400_page(alice_client, fake):
 def test_a_bad_form_keeps_what_was_typed(alice_client, fake):
     html = post_run(alice_client, models=("demo/echo", "nope/x"), prompt="keep me").content.decode()
     assert "keep me" in html
-    assert 'value="demo/echo"' in html and 'value="nope/x"' in html
+    assert 'name="models" value="demo/echo"' in html and 'name="models" value="nope/x"' in html
 
 
 def test_a_run_page_shows_its_setup_and_connects_while_pending(alice_client, fake):

@@ -29,11 +29,11 @@ def browser_session(client, alice):
     return {"sessionid": client.cookies["sessionid"].value}
 
 
-def read_events(live_server, cookies, run, *, stop_after=None):
+def read_events(asgi_server, cookies, run, *, stop_after=None):
     """The SSE events of a run's stream as (name, data) pairs, optionally hanging up
     after the first event whose name matches `stop_after`."""
     events = []
-    with httpx.Client(base_url=live_server.url, cookies=cookies, timeout=30) as http:
+    with httpx.Client(base_url=asgi_server.url, cookies=cookies, timeout=30) as http:
         with connect_sse(http, "GET", f"/runs/{run.pk}/stream/") as source:
             assert source.response.status_code == 200
             for sse in source.iter_sse():
@@ -51,9 +51,9 @@ def wait_for(condition, timeout=10.0):
         time.sleep(0.05)
 
 
-def test_the_stream_has_the_headers_that_keep_proxies_from_buffering(live_server, browser_session, alice):
+def test_the_stream_has_the_headers_that_keep_proxies_from_buffering(asgi_server, browser_session, alice):
     run = make_run(alice, ["demo/swift"])
-    with httpx.Client(base_url=live_server.url, cookies=browser_session) as http:
+    with httpx.Client(base_url=asgi_server.url, cookies=browser_session) as http:
         response = http.get(f"/runs/{run.pk}/stream/")
     assert response.headers["content-type"].startswith("text/event-stream")
     assert response.headers["cache-control"] == "no-cache"
@@ -61,9 +61,9 @@ def test_the_stream_has_the_headers_that_keep_proxies_from_buffering(live_server
     assert "gzip" not in response.headers.get("content-encoding", "")
 
 
-def test_every_column_streams_and_its_results_are_stored(live_server, browser_session, alice, fake):
+def test_every_column_streams_and_its_results_are_stored(asgi_server, browser_session, alice, fake):
     run = make_run(alice, ["demo/swift", "demo/reasoner", "demo/markdown"])
-    events = read_events(live_server, browser_session, run)
+    events = read_events(asgi_server, browser_session, run)
     names = [name for name, _ in events]
     assert names[-1] == "done"
     for position in range(3):
@@ -91,9 +91,9 @@ def test_every_column_streams_and_its_results_are_stored(live_server, browser_se
     assert "<pre><code" in dict(events)["c2-end"]  # the final markdown is rendered
 
 
-def test_text_is_escaped_while_streaming_and_sanitized_at_the_end(live_server, browser_session, alice, fake):
+def test_text_is_escaped_while_streaming_and_sanitized_at_the_end(asgi_server, browser_session, alice, fake):
     run = make_run(alice, ["demo/echo"], prompt='<script>alert(1)</script><img src=x onerror="alert(2)">')
-    events = read_events(live_server, browser_session, run)
+    events = read_events(asgi_server, browser_session, run)
     streamed = "".join(d for n, d in events if n == "c0-output")
     assert "&lt;script&gt;" in streamed and "<script" not in streamed
     end = dict(events)["c0-end"]
@@ -101,9 +101,9 @@ def test_text_is_escaped_while_streaming_and_sanitized_at_the_end(live_server, b
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in end
 
 
-def test_a_failing_column_explains_itself_while_the_others_finish(live_server, browser_session, alice, fake):
+def test_a_failing_column_explains_itself_while_the_others_finish(asgi_server, browser_session, alice, fake):
     run = make_run(alice, ["demo/fail-rate-limit", "demo/swift", "demo/fail-midstream", "demo/fail-auth"])
-    events = dict(read_events(live_server, browser_session, run))
+    events = dict(read_events(asgi_server, browser_session, run))
     columns = {c.model: c for c in RunColumn.objects.filter(run=run)}
     assert columns["demo/swift"].status == "done"
     limited = columns["demo/fail-rate-limit"]
@@ -119,9 +119,9 @@ def test_a_failing_column_explains_itself_while_the_others_finish(live_server, b
     assert Run.objects.get(pk=run.pk).status == Run.Status.DONE
 
 
-def test_a_truncated_answer_is_marked_incomplete(live_server, browser_session, alice, fake):
+def test_a_truncated_answer_is_marked_incomplete(asgi_server, browser_session, alice, fake):
     run = make_run(alice, ["demo/fail-incomplete"])
-    events = dict(read_events(live_server, browser_session, run))
+    events = dict(read_events(asgi_server, browser_session, run))
     column = run.columns.get()
     assert column.status == "incomplete"
     assert column.incomplete_reason == "max_output_tokens"
@@ -129,20 +129,20 @@ def test_a_truncated_answer_is_marked_incomplete(live_server, browser_session, a
     assert "max output tokens" in events["c0-end"]
 
 
-def test_a_second_connection_replays_and_never_calls_upstream_again(live_server, browser_session, alice, fake):
+def test_a_second_connection_replays_and_never_calls_upstream_again(asgi_server, browser_session, alice, fake):
     run = make_run(alice, ["demo/swift", "demo/echo"])
-    first = read_events(live_server, browser_session, run)
+    first = read_events(asgi_server, browser_session, run)
     calls = len(fake.requests)
-    second = read_events(live_server, browser_session, run)
+    second = read_events(asgi_server, browser_session, run)
     assert len(fake.requests) == calls
     assert [name for name, _ in second] == ["c0-end", "c1-end", "done"]
     assert dict(second)["c0-end"] == dict(first)["c0-end"]
 
 
-def test_closing_the_stream_cancels_upstream_and_keeps_the_partial_answer(live_server, browser_session, alice, fake):
+def test_closing_the_stream_cancels_upstream_and_keeps_the_partial_answer(asgi_server, browser_session, alice, fake):
     fake.time_scale = 0.1  # demo/slow then takes about 4 s
     run = make_run(alice, ["demo/slow", "demo/slow"])
-    events = read_events(live_server, browser_session, run, stop_after="-output")
+    events = read_events(asgi_server, browser_session, run, stop_after="-output")
     assert events[-1][0].endswith("-output")
 
     wait_for(lambda: Run.objects.get(pk=run.pk).status == Run.Status.CANCELLED)
@@ -157,11 +157,11 @@ def test_closing_the_stream_cancels_upstream_and_keeps_the_partial_answer(live_s
     assert any(column.output_text for column in columns)
 
 
-def test_the_stream_needs_the_owner(live_server, alice, bob, client):
+def test_the_stream_needs_the_owner(asgi_server, alice, bob, client):
     run = make_run(alice, ["demo/swift"])
     client.force_login(bob)
-    with httpx.Client(base_url=live_server.url, cookies={"sessionid": client.cookies["sessionid"].value}) as http:
+    with httpx.Client(base_url=asgi_server.url, cookies={"sessionid": client.cookies["sessionid"].value}) as http:
         assert http.get(f"/runs/{run.pk}/stream/").status_code == 404
-    with httpx.Client(base_url=live_server.url) as anonymous:
+    with httpx.Client(base_url=asgi_server.url) as anonymous:
         assert anonymous.get(f"/runs/{run.pk}/stream/").status_code == 404
     assert Run.objects.get(pk=run.pk).status == Run.Status.PENDING

@@ -22,8 +22,12 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture(scope="module")
+def browser(_uvicorn_server):
+    """Chromium for one test module. Module-scoped on purpose: Playwright's sync API
+    leaves its event loop marked as running in the test thread, which Django takes for
+    an async context, so it must not outlive the browser tests. While it lives, the
+    test thread's own (sequential) database calls are allowed."""
     if not os.path.exists(CHROMIUM):
         message = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
         if os.environ.get("CI") == "true":
@@ -31,21 +35,19 @@ def browser():
         pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 
 
 @pytest.fixture
-def page(browser, live_server, alice, client, monkeypatch):
-    # Playwright's sync API keeps an event loop in the test thread, which Django takes
-    # for an async context; the test's own ORM calls are sequential and safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def page(browser, asgi_server, alice, client):
     client.force_login(alice)
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1400, "height": 900})
+    context = browser.new_context(base_url=asgi_server.url, viewport={"width": 1400, "height": 900})
     context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": asgi_server.url}]
     )
     page = context.new_page()
     page.set_default_timeout(15_000)

@@ -1,0 +1,253 @@
+"""The fake's model catalog: full `/models` entries (SPEC §6), one per scenario."""
+
+from decimal import Decimal
+from typing import Any
+
+PROVIDER_NAME = "Demo Labs"
+
+_BASE_PARAMETERS = [
+    "frequency_penalty",
+    "max_tokens",
+    "presence_penalty",
+    "response_format",
+    "seed",
+    "stop",
+    "structured_outputs",
+    "temperature",
+    "top_p",
+]
+_TOOL_PARAMETERS = ["tool_choice", "tools"]
+_REASONING_PARAMETERS = ["include_reasoning", "reasoning"]
+
+
+def _model(
+    slug: str,
+    name: str,
+    description: str,
+    *,
+    created: int,
+    prompt: str,
+    completion: str,
+    context_length: int,
+    max_completion_tokens: int,
+    reasoning: bool = False,
+    tools: bool = False,
+) -> dict[str, Any]:
+    model_id = f"demo/{slug}"
+    parameters = _BASE_PARAMETERS + (_TOOL_PARAMETERS if tools else [])
+    parameters += _REASONING_PARAMETERS if reasoning else []
+    entry: dict[str, Any] = {
+        "id": model_id,
+        "canonical_slug": f"{model_id}-20260101",
+        "hugging_face_id": "",
+        "name": f"Demo: {name}",
+        "created": created,
+        "description": description,
+        "context_length": context_length,
+        "architecture": {
+            "modality": "text->text",
+            "input_modalities": ["text"],
+            "output_modalities": ["text"],
+            "tokenizer": "Other",
+            "instruct_type": None,
+        },
+        "pricing": {
+            "prompt": prompt,
+            "completion": completion,
+            "request": "0",
+            "image": "0",
+            "web_search": "0",
+            "internal_reasoning": "0",
+        },
+        "top_provider": {
+            "context_length": context_length,
+            "max_completion_tokens": max_completion_tokens,
+            "is_moderated": False,
+        },
+        "per_request_limits": None,
+        "supported_parameters": sorted(parameters),
+        "default_parameters": {"temperature": None, "top_p": None, "frequency_penalty": None},
+    }
+    if reasoning:
+        entry["reasoning"] = {
+            "supported_efforts": ["high", "medium", "low", "minimal"],
+            "default_effort": "medium",
+            "default_enabled": True,
+            "mandatory": False,
+        }
+    entry["knowledge_cutoff"] = "2025-06-30"
+    entry["expiration_date"] = None
+    entry["links"] = {"details": f"/api/v1/models/{model_id}/endpoints"}
+    return entry
+
+
+CATALOG: list[dict[str, Any]] = [
+    _model(
+        "swift",
+        "Swift",
+        "Simulated. Fast and terse: about 0.2 s to the first token, then about 100 tokens "
+        "a second, and a short plain-text answer.",
+        created=1767225600,
+        prompt="0.0000001",
+        completion="0.0000004",
+        context_length=131072,
+        max_completion_tokens=16384,
+        tools=True,
+    ),
+    _model(
+        "reasoner",
+        "Reasoner",
+        "Simulated. Thinks out loud first (raw reasoning text, as open-weight models do), "
+        "then answers; about 3 s in all.",
+        created=1767312000,
+        prompt="0.0000011",
+        completion="0.0000044",
+        context_length=131072,
+        max_completion_tokens=32768,
+        reasoning=True,
+        tools=True,
+    ),
+    _model(
+        "summarizer",
+        "Summarizer",
+        "Simulated. Streams a reasoning summary before the answer, framed the way "
+        "OpenAI's own Responses stream is (event lines, no [DONE]).",
+        created=1767398400,
+        prompt="0.00000125",
+        completion="0.00001",
+        context_length=400000,
+        max_completion_tokens=128000,
+        reasoning=True,
+        tools=True,
+    ),
+    _model(
+        "markdown",
+        "Markdown",
+        "Simulated. Answers in markdown: a heading, a list, a table and a code block.",
+        created=1767484800,
+        prompt="0.0000003",
+        completion="0.0000025",
+        context_length=1048576,
+        max_completion_tokens=65536,
+        tools=True,
+    ),
+    _model(
+        "slow",
+        "Slow",
+        "Simulated. Slow on purpose: about 1 s to the first token, then about 6 tokens a "
+        "second for a long answer (about 40 s). Good for trying Stop.",
+        created=1767571200,
+        prompt="0.000003",
+        completion="0.000015",
+        context_length=200000,
+        max_completion_tokens=64000,
+    ),
+    _model(
+        "echo",
+        "Echo",
+        "Simulated. Repeats your prompt back verbatim, in small pieces.",
+        created=1767657600,
+        prompt="0.00000002",
+        completion="0.00000008",
+        context_length=32768,
+        max_completion_tokens=32768,
+    ),
+    _model(
+        "tool-caller",
+        "Tool caller",
+        "Simulated. Calls a get_weather function instead of answering in text.",
+        created=1767744000,
+        prompt="0.0000004",
+        completion="0.0000016",
+        context_length=128000,
+        max_completion_tokens=16384,
+        tools=True,
+    ),
+    _model(
+        "quiet",
+        "Quiet",
+        "Simulated. Says nothing for about 6 s (keep-alive comments only), then answers briefly.",
+        created=1767830400,
+        prompt="0.0000002",
+        completion="0.0000006",
+        context_length=65536,
+        max_completion_tokens=8192,
+    ),
+    _model(
+        "fail-auth",
+        "Auth failure",
+        "Simulated failure. Rejected before the first byte with 401 (user not found).",
+        created=1767916800,
+        prompt="0.0000005",
+        completion="0.0000015",
+        context_length=32768,
+        max_completion_tokens=4096,
+    ),
+    _model(
+        "fail-credits",
+        "Out of credits",
+        "Simulated failure. Rejected before the first byte with 402 (insufficient credits).",
+        created=1768003200,
+        prompt="0.00000015",
+        completion="0.0000006",
+        context_length=32768,
+        max_completion_tokens=4096,
+    ),
+    _model(
+        "fail-rate-limit",
+        "Rate limited",
+        "Simulated failure. Rejected before the first byte with 429 and Retry-After: 7.",
+        created=1768089600,
+        prompt="0.00000035",
+        completion="0.0000014",
+        context_length=32768,
+        max_completion_tokens=4096,
+    ),
+    _model(
+        "fail-provider-down",
+        "Provider down",
+        "Simulated failure. Rejected before the first byte with 502 (provider unavailable).",
+        created=1768176000,
+        prompt="0.0000008",
+        completion="0.0000032",
+        context_length=32768,
+        max_completion_tokens=4096,
+    ),
+    _model(
+        "fail-midstream",
+        "Mid-stream failure",
+        "Simulated failure. Starts answering, then the stream fails with response.failed.",
+        created=1768262400,
+        prompt="0.00000025",
+        completion="0.000002",
+        context_length=32768,
+        max_completion_tokens=4096,
+    ),
+    _model(
+        "fail-incomplete",
+        "Cut short",
+        "Simulated failure. Stops part-way with response.incomplete (max_output_tokens), "
+        "whatever the request asked for.",
+        created=1768348800,
+        prompt="0.0000006",
+        completion="0.0000024",
+        context_length=32768,
+        max_completion_tokens=4096,
+    ),
+]
+
+_BY_ID = {entry["id"]: entry for entry in CATALOG}
+
+
+def model_ids() -> list[str]:
+    return [entry["id"] for entry in CATALOG]
+
+
+def find_model(model_id: str) -> dict[str, Any] | None:
+    return _BY_ID.get(model_id)
+
+
+def prices(model: dict[str, Any]) -> tuple[Decimal, Decimal]:
+    """USD per input token and per output token."""
+    pricing = model["pricing"]
+    return Decimal(pricing["prompt"]), Decimal(pricing["completion"])

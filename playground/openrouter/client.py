@@ -1,0 +1,80 @@
+"""The HTTP client: one streamed `POST /responses` call at a time, and the catalog."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+
+import httpx
+
+from .catalog import ModelInfo, parse_models
+from .errors import OpenRouterError
+from .events import StreamEvent, iter_events
+from .request import build_headers
+
+# OpenRouter sends `: OPENROUTER PROCESSING` comments while a model thinks, so a
+# 60 s read timeout only fires on a dead connection, not on a slow model.
+DEFAULT_TIMEOUT = httpx.Timeout(connect=10, read=60, write=10, pool=10)
+
+
+class OpenRouterClient:
+    """A connection pool to OpenRouter; keep one per process and event loop."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        app_url: str,
+        app_title: str,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    ) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._app_url = app_url
+        self._app_title = app_title
+        self._http = httpx.AsyncClient(transport=transport, timeout=timeout)
+
+    async def stream(self, body: dict, *, api_key: str) -> AsyncIterator[StreamEvent]:
+        """The events of one streamed response.
+
+        Raises OpenRouterError for an error status, a broken or timed-out connection, or
+        a body that is not an event stream. Closing the generator early closes the
+        upstream connection, which stops generation and billing for most providers.
+        """
+        headers = build_headers(api_key=api_key, app_url=self._app_url, app_title=self._app_title)
+        try:
+            async with self._http.stream(
+                "POST", f"{self._base_url}/responses", json=body, headers=headers
+            ) as response:
+                if not response.is_success:
+                    raise OpenRouterError.from_http(
+                        response.status_code, response.headers, await response.aread()
+                    )
+                async with aclosing(iter_events(response)) as events:
+                    async for event in events:
+                        yield event
+        except httpx.HTTPError as exc:
+            raise OpenRouterError.from_transport(exc) from exc
+
+    async def list_models(self, *, api_key: str | None = None) -> list[ModelInfo]:
+        headers = {"Accept": "application/json"}
+        if api_key:
+            headers["Authorization"] = f"Bearer {api_key}"
+        try:
+            response = await self._http.get(f"{self._base_url}/models", headers=headers)
+        except httpx.HTTPError as exc:
+            raise OpenRouterError.from_transport(exc) from exc
+        if not response.is_success:
+            raise OpenRouterError.from_http(
+                response.status_code, response.headers, response.content
+            )
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            raise OpenRouterError.bad_response("OpenRouter sent a model list that is not JSON.")
+        return parse_models(body)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()

@@ -1,0 +1,253 @@
+"""Typed events of a Responses API stream, and the reader that turns SSE bytes into them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+from dataclasses import dataclass, field, fields
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import httpx_sse
+
+from ._values import as_dict, as_int, as_str, is_int
+from .errors import OpenRouterError
+
+
+@dataclass(frozen=True, kw_only=True)
+class StreamEvent:
+    raw: dict = field(default_factory=dict, repr=False)
+    sequence_number: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResponseCreated(StreamEvent):
+    response: dict = field(repr=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResponseInProgress(StreamEvent):
+    response: dict = field(repr=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutputItemAdded(StreamEvent):
+    output_index: int
+    item: dict
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutputItemDone(StreamEvent):
+    output_index: int
+    item: dict
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContentPartAdded(StreamEvent):
+    output_index: int
+    content_index: int
+    part: dict
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContentPartDone(StreamEvent):
+    output_index: int
+    content_index: int
+    part: dict
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutputTextDelta(StreamEvent):
+    output_index: int
+    content_index: int
+    delta: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutputTextDone(StreamEvent):
+    output_index: int
+    content_index: int
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReasoningTextDelta(StreamEvent):
+    output_index: int
+    content_index: int
+    delta: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReasoningTextDone(StreamEvent):
+    output_index: int
+    content_index: int
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReasoningSummaryDelta(StreamEvent):
+    output_index: int
+    summary_index: int
+    delta: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReasoningSummaryDone(StreamEvent):
+    output_index: int
+    summary_index: int
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class FunctionCallArgumentsDelta(StreamEvent):
+    output_index: int
+    delta: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class FunctionCallArgumentsDone(StreamEvent):
+    output_index: int
+    arguments: str
+    name: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RefusalDelta(StreamEvent):
+    output_index: int
+    content_index: int
+    delta: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RefusalDone(StreamEvent):
+    output_index: int
+    content_index: int
+    refusal: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResponseCompleted(StreamEvent):
+    response: dict = field(repr=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResponseIncomplete(StreamEvent):
+    response: dict = field(repr=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResponseFailed(StreamEvent):
+    response: dict = field(repr=False)
+    error: OpenRouterError
+
+
+@dataclass(frozen=True, kw_only=True)
+class StreamError(StreamEvent):
+    """An `error` or `response.error` event; a `response.failed` usually follows."""
+
+    error: OpenRouterError
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnknownEvent(StreamEvent):
+    type: str
+
+
+_EVENT_CLASSES: dict[str, type[StreamEvent]] = {
+    "response.created": ResponseCreated,
+    "response.in_progress": ResponseInProgress,
+    "response.output_item.added": OutputItemAdded,
+    "response.output_item.done": OutputItemDone,
+    "response.content_part.added": ContentPartAdded,
+    "response.content_part.done": ContentPartDone,
+    "response.output_text.delta": OutputTextDelta,
+    "response.output_text.done": OutputTextDone,
+    "response.reasoning_text.delta": ReasoningTextDelta,
+    "response.reasoning_text.done": ReasoningTextDone,
+    "response.reasoning_summary_text.delta": ReasoningSummaryDelta,
+    "response.reasoning_summary_text.done": ReasoningSummaryDone,
+    "response.function_call_arguments.delta": FunctionCallArgumentsDelta,
+    "response.function_call_arguments.done": FunctionCallArgumentsDone,
+    "response.refusal.delta": RefusalDelta,
+    "response.refusal.done": RefusalDone,
+    "response.completed": ResponseCompleted,
+    "response.incomplete": ResponseIncomplete,
+    "response.failed": ResponseFailed,
+    "error": StreamError,
+    "response.error": StreamError,
+}
+
+
+_READERS = {"int": as_int, "str": as_str, "dict": as_dict}
+
+
+def parse_event(data: dict, sse_event: str = "") -> StreamEvent:
+    """The typed event for one decoded payload; never raises on missing or odd fields.
+
+    Dispatch is on the JSON `type`: OpenRouter sends no `event:` lines (SPEC §4.1), so
+    the SSE event name is only a fallback.
+    """
+    event_type = as_str(data.get("type")) or sse_event
+    sequence_number = data.get("sequence_number")
+    common: dict[str, Any] = {
+        "raw": data,
+        "sequence_number": sequence_number if is_int(sequence_number) else None,
+    }
+    event_class = _EVENT_CLASSES.get(event_type)
+    if event_class is None:
+        return UnknownEvent(type=event_type, **common)
+    # Each event's field names are the payload's keys, so one reader serves every class;
+    # field types are the annotation strings ("int", "str", ...) of postponed annotations.
+    values: dict[str, Any] = {}
+    for event_field in fields(event_class):
+        if event_field.name in common:
+            continue
+        if event_field.type == "OpenRouterError":
+            values[event_field.name] = OpenRouterError.from_event(data)
+        else:
+            values[event_field.name] = _READERS[event_field.type](data.get(event_field.name))
+    return event_class(**common, **values)
+
+
+def decode_data(data: str) -> dict | None:
+    """One `data:` payload as a dict, or None for the `[DONE]` sentinel.
+
+    Floats become Decimal so that costs such as 0.0000225 stay exact.
+    """
+    if data.strip() == "[DONE]":
+        return None
+    try:
+        decoded = json.loads(data, parse_float=Decimal)
+    except ValueError:
+        decoded = None
+    if not isinstance(decoded, dict):
+        raise OpenRouterError.bad_response(
+            f"OpenRouter sent an event that is not a JSON object: {data[:80]!r}"
+        )
+    return decoded
+
+
+async def iter_events(response: httpx.Response) -> AsyncIterator[StreamEvent]:
+    """The events of a streamed response, up to `[DONE]` or the end of the body.
+
+    OpenAI's own stream ends without `[DONE]` (SPEC §4.1), so the end of the body is a
+    normal end too; whether a terminal event came is for the caller to judge.
+    """
+    try:
+        async with aclosing(httpx_sse.EventSource(response).aiter_sse()) as sse_events:
+            async for sse in sse_events:
+                # An SSE block without data lines carries nothing to dispatch.
+                if not sse.data:
+                    continue
+                data = decode_data(sse.data)
+                if data is None:
+                    return
+                yield parse_event(data, sse.event)
+    except httpx_sse.SSEError as exc:
+        content_type = response.headers.get("content-type", "")
+        raise OpenRouterError.bad_response(
+            f"OpenRouter answered with {content_type or 'no content type'!r}"
+            " instead of an event stream."
+        ) from exc
