@@ -10,10 +10,10 @@ import re
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "playground.settings")
 
-from asgiref.wsgi import WsgiToAsgi  # noqa: E402
-from django.conf import settings  # noqa: E402
-from django.core.asgi import get_asgi_application  # noqa: E402
-from whitenoise import WhiteNoise  # noqa: E402
+from asgiref.wsgi import WsgiToAsgi
+from django.conf import settings
+from django.core.asgi import get_asgi_application
+from whitenoise import WhiteNoise
 
 # Names written by the manifest storage carry a 12-hex-digit hash: cache them for good.
 HASHED_NAME = re.compile(r"\.[0-9a-f]{12}\.\w+$")

@@ -38,6 +38,8 @@ def _setup_django(tmp: Path) -> None:
     from django.conf import settings
     from django.core.management import call_command
 
+    settings.STATIC_ROOT = tmp / "static"
+    settings.STATIC_ROOT.mkdir()
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -52,7 +54,9 @@ def _serve():
 
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(build_application(), lifespan="off", log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(build_application(), lifespan="off", log_level="warning")
+    )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     while not server.started:
@@ -73,8 +77,12 @@ def _current_rss_mib() -> float:
 async def _first_token_direct(fake, body) -> float:
     from playground.openrouter import OpenRouterClient, OutputTextDelta
 
-    client = OpenRouterClient(base_url="http://fake/api/v1", app_url="http://bench",
-                              app_title="bench", transport=fake.transport())
+    client = OpenRouterClient(
+        base_url="http://fake/api/v1",
+        app_url="http://bench",
+        app_title="bench",
+        transport=fake.transport(),
+    )
     start = time.perf_counter()
     try:
         async for event in client.stream(body, api_key="sk-or-v1-bench"):
@@ -121,9 +129,16 @@ def main() -> None:
 
         def new_run(models: list[str]):
             return run_create(
-                owner=user, prompt="Benchmark prompt: explain latency.", instructions="",
-                temperature=None, max_output_tokens=None, reasoning_effort="", models=models,
-                connection=current_connection(), app_url="http://bench", app_title="bench",
+                owner=user,
+                prompt="Benchmark prompt: explain latency.",
+                instructions="",
+                temperature=None,
+                max_output_tokens=None,
+                reasoning_effort="",
+                models=models,
+                connection=current_connection(),
+                app_url="http://bench",
+                app_title="bench",
             )
 
         # 1. Time to first token: straight from the fake, then through the whole app.
@@ -142,10 +157,11 @@ def main() -> None:
         via_app = async_to_sync(through_app)()
         direct_ms = statistics.median(direct) * 1000
         app_ms = statistics.median(via_app) * 1000
-        print("Time to first token, demo/swift (median of %d)" % TTFT_SAMPLES)
+        print(f"Time to first token, demo/swift (median of {TTFT_SAMPLES})")
         print(f"  straight from the fake   {direct_ms:8.1f} ms")
         print(f"  through the app          {app_ms:8.1f} ms")
-        print(f"  added by the app         {app_ms - direct_ms:8.1f} ms  (ratio {app_ms / direct_ms:.2f})")
+        added = app_ms - direct_ms
+        print(f"  added by the app         {added:8.1f} ms  (ratio {app_ms / direct_ms:.2f})")
 
         # 2. Many eight-column runs at once.
         fake.time_scale = 0.2
@@ -157,7 +173,9 @@ def main() -> None:
 
         async def all_at_once() -> None:
             limits = httpx.Limits(max_connections=CONCURRENT_RUNS)
-            async with httpx.AsyncClient(base_url=url, cookies=cookies, timeout=120, limits=limits) as http:
+            async with httpx.AsyncClient(
+                base_url=url, cookies=cookies, timeout=120, limits=limits
+            ) as http:
                 await asyncio.gather(*(_read_run(http, run.pk, counts) for run in runs))
 
         start = time.perf_counter()
@@ -174,9 +192,11 @@ def main() -> None:
         print(f"  columns done             {done:8d} of {streams}")
         print(f"  wall time                {wall:8.2f} s")
         print(f"  upstream deltas          {upstream_deltas:8d}")
-        print(f"  SSE events to browsers   {counts['events']:8d}  (ratio {counts['events'] / max(upstream_deltas, 1):.2f})")
+        ratio = counts["events"] / max(upstream_deltas, 1)
+        print(f"  SSE events to browsers   {counts['events']:8d}  (ratio {ratio:.2f})")
         grown = max(_current_rss_mib() - rss_before, 0.0)
-        print(f"  memory grown             {grown:8.1f} MiB  ({grown * 1024 / streams:.0f} KiB a stream)")
+        per_stream = grown * 1024 / streams
+        print(f"  memory grown             {grown:8.1f} MiB  ({per_stream:.0f} KiB a stream)")
         print(f"  peak RSS                 {_rss_mib():8.1f} MiB")
 
         server.should_exit = True

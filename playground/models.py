@@ -32,7 +32,9 @@ class Run(models.Model):
         DEMO = "demo", "demo: simulated responses"
         SERVER = "server", "the server's key"
 
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="runs")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="runs"
+    )
     prompt = models.TextField()
     instructions = models.TextField(blank=True)
     temperature = models.FloatField(null=True, blank=True)
@@ -124,7 +126,7 @@ class RunColumn(models.Model):
 
     @property
     def output_html(self) -> SafeString:
-        return mark_safe(render_markdown(self.output_text))  # noqa: S308 - sanitized by nh3
+        return mark_safe(render_markdown(self.output_text))
 
     @property
     def error_message(self) -> str:

@@ -4,6 +4,7 @@ fake's pace, and a real ASGI server (uvicorn) for the stream and browser tests."
 import socket
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -70,29 +71,34 @@ class LiveServer:
     url: str
 
 
+@contextmanager
+def serve(app):
+    """Serves an ASGI app with uvicorn on a free loopback port in a background thread."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("The test server did not start within 10 s.")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
 @pytest.fixture(scope="session")
 def _uvicorn_server(django_db_setup, django_db_blocker):
-    """uvicorn serving the real ASGI application (static files included) on a free
-    loopback port, for the whole session."""
+    """The real ASGI application (static files included), for the whole session."""
     call_command("collectstatic", interactive=False, verbosity=0)
     from playground.asgi import build_application
 
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(build_application(), lifespan="off", log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    with django_db_blocker.unblock():
-        thread.start()
-        deadline = time.monotonic() + 10
-        while not server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("The test server did not start within 10 s.")
-            time.sleep(0.02)
-        yield LiveServer(url=f"http://127.0.0.1:{port}")
-        server.should_exit = True
-        thread.join(timeout=10)
+    with django_db_blocker.unblock(), serve(build_application()) as url:
+        yield LiveServer(url=url)
 
 
 @pytest.fixture

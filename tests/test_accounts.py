@@ -13,7 +13,11 @@ def test_the_login_page_offers_the_first_account_while_nobody_exists(client, db)
 def test_the_first_account_becomes_the_administrator(client, db):
     response = client.post(
         "/accounts/setup/",
-        {"username": "ada", "password1": "a-long-passphrase-42", "password2": "a-long-passphrase-42"},
+        {
+            "username": "ada",
+            "password1": "a-long-passphrase-42",
+            "password2": "a-long-passphrase-42",
+        },
     )
     assert response.status_code == 302
     user = User.objects.get()
@@ -25,7 +29,11 @@ def test_once_an_account_exists_the_setup_page_is_gone(client, alice):
     assert client.get("/accounts/setup/").status_code == 404
     response = client.post(
         "/accounts/setup/",
-        {"username": "eve", "password1": "a-long-passphrase-42", "password2": "a-long-passphrase-42"},
+        {
+            "username": "eve",
+            "password1": "a-long-passphrase-42",
+            "password2": "a-long-passphrase-42",
+        },
     )
     assert response.status_code == 404
     assert not User.objects.filter(username="eve").exists()

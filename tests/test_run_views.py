@@ -7,8 +7,15 @@ from playground.models import Run, RunColumn
 
 
 def post_run(client, *, models=("demo/swift", "demo/echo"), htmx=True, **fields):
-    data = {"prompt": "Say hello", "instructions": "", "temperature": "", "max_output_tokens": "",
-            "reasoning_effort": "", **fields, "models": list(models)}
+    data = {
+        "prompt": "Say hello",
+        "instructions": "",
+        "temperature": "",
+        "max_output_tokens": "",
+        "reasoning_effort": "",
+        **fields,
+        "models": list(models),
+    }
     headers = {"HX-Request": "true"} if htmx else {}
     return client.post("/runs/", data, headers=headers)
 
@@ -39,7 +46,10 @@ def test_models_in_the_url_open_as_columns(alice_client, fake):
 
 def test_a_run_is_created_with_its_exact_requests(alice_client, alice, fake):
     response = post_run(
-        alice_client, temperature="0.3", max_output_tokens="256", reasoning_effort="low",
+        alice_client,
+        temperature="0.3",
+        max_output_tokens="256",
+        reasoning_effort="low",
         instructions="Be brief.",
     )
     assert response.status_code == 200
@@ -52,7 +62,11 @@ def test_a_run_is_created_with_its_exact_requests(alice_client, alice, fake):
     body = columns[0].request_body
     assert body["model"] == "demo/swift"
     assert body["input"] == [
-        {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "Say hello"}]}
+        {
+            "type": "message",
+            "role": "user",
+            "content": [{"type": "input_text", "text": "Say hello"}],
+        }
     ]
     assert body["instructions"] == "Be brief."
     assert body["temperature"] == 0.3
@@ -121,8 +135,15 @@ def test_a_finished_run_page_shows_stored_answers_without_streaming(alice_client
     run.status = Run.Status.DONE
     run.save()
     run.columns.update(
-        status="done", output_text="**bold** answer", input_tokens=12, output_tokens=34,
-        reasoning_tokens=5, cached_tokens=2, cost="0.0000225", ttft_ms=150, total_ms=1150,
+        status="done",
+        output_text="**bold** answer",
+        input_tokens=12,
+        output_tokens=34,
+        reasoning_tokens=5,
+        cached_tokens=2,
+        cost="0.0000225",
+        ttft_ms=150,
+        total_ms=1150,
         served_model="demo/echo-2026",
     )
     html = alice_client.get(f"/runs/{run.pk}/").content.decode()

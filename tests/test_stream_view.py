@@ -17,9 +17,16 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def make_run(owner, models, prompt="Compare these, please."):
     return run_create(
-        owner=owner, prompt=prompt, instructions="", temperature=None, max_output_tokens=None,
-        reasoning_effort="", models=list(models), connection=current_connection(),
-        app_url="http://testserver", app_title="Tests",
+        owner=owner,
+        prompt=prompt,
+        instructions="",
+        temperature=None,
+        max_output_tokens=None,
+        reasoning_effort="",
+        models=list(models),
+        connection=current_connection(),
+        app_url="http://testserver",
+        app_title="Tests",
     )
 
 
@@ -33,13 +40,15 @@ def read_events(asgi_server, cookies, run, *, stop_after=None):
     """The SSE events of a run's stream as (name, data) pairs, optionally hanging up
     after the first event whose name matches `stop_after`."""
     events = []
-    with httpx.Client(base_url=asgi_server.url, cookies=cookies, timeout=30) as http:
-        with connect_sse(http, "GET", f"/runs/{run.pk}/stream/") as source:
-            assert source.response.status_code == 200
-            for sse in source.iter_sse():
-                events.append((sse.event, sse.data))
-                if stop_after and sse.event.endswith(stop_after):
-                    break
+    with (
+        httpx.Client(base_url=asgi_server.url, cookies=cookies, timeout=30) as http,
+        connect_sse(http, "GET", f"/runs/{run.pk}/stream/") as source,
+    ):
+        assert source.response.status_code == 200
+        for sse in source.iter_sse():
+            events.append((sse.event, sse.data))
+            if stop_after and sse.event.endswith(stop_after):
+                break
     return events
 
 
@@ -51,7 +60,9 @@ def wait_for(condition, timeout=10.0):
         time.sleep(0.05)
 
 
-def test_the_stream_has_the_headers_that_keep_proxies_from_buffering(asgi_server, browser_session, alice):
+def test_the_stream_has_the_headers_that_keep_proxies_from_buffering(
+    asgi_server, browser_session, alice
+):
     run = make_run(alice, ["demo/swift"])
     with httpx.Client(base_url=asgi_server.url, cookies=browser_session) as http:
         response = http.get(f"/runs/{run.pk}/stream/")
@@ -91,8 +102,12 @@ def test_every_column_streams_and_its_results_are_stored(asgi_server, browser_se
     assert "<pre><code" in dict(events)["c2-end"]  # the final markdown is rendered
 
 
-def test_text_is_escaped_while_streaming_and_sanitized_at_the_end(asgi_server, browser_session, alice, fake):
-    run = make_run(alice, ["demo/echo"], prompt='<script>alert(1)</script><img src=x onerror="alert(2)">')
+def test_text_is_escaped_while_streaming_and_sanitized_at_the_end(
+    asgi_server, browser_session, alice, fake
+):
+    run = make_run(
+        alice, ["demo/echo"], prompt='<script>alert(1)</script><img src=x onerror="alert(2)">'
+    )
     events = read_events(asgi_server, browser_session, run)
     streamed = "".join(d for n, d in events if n == "c0-output")
     assert "&lt;script&gt;" in streamed and "<script" not in streamed
@@ -101,8 +116,12 @@ def test_text_is_escaped_while_streaming_and_sanitized_at_the_end(asgi_server, b
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in end
 
 
-def test_a_failing_column_explains_itself_while_the_others_finish(asgi_server, browser_session, alice, fake):
-    run = make_run(alice, ["demo/fail-rate-limit", "demo/swift", "demo/fail-midstream", "demo/fail-auth"])
+def test_a_failing_column_explains_itself_while_the_others_finish(
+    asgi_server, browser_session, alice, fake
+):
+    run = make_run(
+        alice, ["demo/fail-rate-limit", "demo/swift", "demo/fail-midstream", "demo/fail-auth"]
+    )
     events = dict(read_events(asgi_server, browser_session, run))
     columns = {c.model: c for c in RunColumn.objects.filter(run=run)}
     assert columns["demo/swift"].status == "done"
@@ -129,7 +148,9 @@ def test_a_truncated_answer_is_marked_incomplete(asgi_server, browser_session, a
     assert "max output tokens" in events["c0-end"]
 
 
-def test_a_second_connection_replays_and_never_calls_upstream_again(asgi_server, browser_session, alice, fake):
+def test_a_second_connection_replays_and_never_calls_upstream_again(
+    asgi_server, browser_session, alice, fake
+):
     run = make_run(alice, ["demo/swift", "demo/echo"])
     first = read_events(asgi_server, browser_session, run)
     calls = len(fake.requests)
@@ -139,7 +160,9 @@ def test_a_second_connection_replays_and_never_calls_upstream_again(asgi_server,
     assert dict(second)["c0-end"] == dict(first)["c0-end"]
 
 
-def test_closing_the_stream_cancels_upstream_and_keeps_the_partial_answer(asgi_server, browser_session, alice, fake):
+def test_closing_the_stream_cancels_upstream_and_keeps_the_partial_answer(
+    asgi_server, browser_session, alice, fake
+):
     fake.time_scale = 0.1  # demo/slow then takes about 4 s
     run = make_run(alice, ["demo/slow", "demo/slow"])
     events = read_events(asgi_server, browser_session, run, stop_after="-output")
@@ -160,7 +183,9 @@ def test_closing_the_stream_cancels_upstream_and_keeps_the_partial_answer(asgi_s
 def test_the_stream_needs_the_owner(asgi_server, alice, bob, client):
     run = make_run(alice, ["demo/swift"])
     client.force_login(bob)
-    with httpx.Client(base_url=asgi_server.url, cookies={"sessionid": client.cookies["sessionid"].value}) as http:
+    with httpx.Client(
+        base_url=asgi_server.url, cookies={"sessionid": client.cookies["sessionid"].value}
+    ) as http:
         assert http.get(f"/runs/{run.pk}/stream/").status_code == 404
     with httpx.Client(base_url=asgi_server.url) as anonymous:
         assert anonymous.get(f"/runs/{run.pk}/stream/").status_code == 404

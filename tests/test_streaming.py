@@ -8,17 +8,36 @@ from playground.streaming import ColumnState, multiplex, sse_comment, sse_event
 
 
 def delta(text, index=0):
-    return parse_event({"type": "response.output_text.delta", "output_index": index,
-                        "content_index": 0, "delta": text})
+    return parse_event(
+        {
+            "type": "response.output_text.delta",
+            "output_index": index,
+            "content_index": 0,
+            "delta": text,
+        }
+    )
 
 
 def completed(text):
-    return parse_event({
-        "type": "response.completed",
-        "response": {"id": "gen-1-x", "model": "m", "status": "completed", "output": [
-            {"type": "message", "id": "msg_tmp_1", "role": "assistant", "status": "completed",
-             "content": [{"type": "output_text", "text": text, "annotations": []}]}]},
-    })
+    return parse_event(
+        {
+            "type": "response.completed",
+            "response": {
+                "id": "gen-1-x",
+                "model": "m",
+                "status": "completed",
+                "output": [
+                    {
+                        "type": "message",
+                        "id": "msg_tmp_1",
+                        "role": "assistant",
+                        "status": "completed",
+                        "content": [{"type": "output_text", "text": text, "annotations": []}],
+                    }
+                ],
+            },
+        }
+    )
 
 
 class ScriptedStream:
@@ -51,16 +70,19 @@ def parse_sse(chunks):
         name, data = "", []
         for line in block.split("\n"):
             if line.startswith("event: "):
-                name = line[len("event: "):]
+                name = line[len("event: ") :]
             elif line.startswith("data: "):
-                data.append(line[len("data: "):])
+                data.append(line[len("data: ") :])
         if name:
             events.append((name, "\n".join(data)))
     return events
 
 
 async def collect(columns, **kwargs):
-    return [chunk async for chunk in multiplex(columns, lambda state: f"end of {state.position}", **kwargs)]
+    return [
+        chunk
+        async for chunk in multiplex(columns, lambda state: f"end of {state.position}", **kwargs)
+    ]
 
 
 def test_an_sse_event_spreads_lines_over_data_fields():
@@ -72,7 +94,9 @@ def test_an_sse_event_spreads_lines_over_data_fields():
 async def test_deltas_are_coalesced_and_escaped_per_column():
     pieces = [f"<{i}>" for i in range(200)]
     text = "".join(pieces)
-    stream = ScriptedStream([item for p in pieces for item in (delta(p), 0.0005)] + [completed(text)])
+    stream = ScriptedStream(
+        [item for p in pieces for item in (delta(p), 0.0005)] + [completed(text)]
+    )
     state = ColumnState(position=0)
     events = parse_sse(await collect([(state, stream)], flush_interval=0.03))
     outputs = [data for name, data in events if name == "c0-output"]
@@ -98,7 +122,9 @@ async def test_the_first_delta_is_sent_without_waiting_for_a_batch():
 async def test_columns_stream_at_once_and_end_independently():
     slow = ScriptedStream([0.2, delta("slow"), completed("slow")])
     fast = ScriptedStream([delta("fast"), completed("fast")])
-    events = parse_sse(await collect([(ColumnState(position=0), slow), (ColumnState(position=1), fast)]))
+    events = parse_sse(
+        await collect([(ColumnState(position=0), slow), (ColumnState(position=1), fast)])
+    )
     names = [name for name, _ in events]
     assert names.index("c1-end") < names.index("c0-output")
 

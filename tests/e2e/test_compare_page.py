@@ -63,7 +63,9 @@ def test_stop_cancels_every_column_and_keeps_the_partial_text(page, fake):
     expect(result(page, "demo/slow").first.get_by_test_id("result-output")).not_to_be_empty()
     page.get_by_test_id("stop").click()
     for index in range(2):
-        expect(page.get_by_test_id("result").nth(index)).to_have_attribute("data-status", "cancelled")
+        expect(page.get_by_test_id("result").nth(index)).to_have_attribute(
+            "data-status", "cancelled"
+        )
     shown = page.get_by_test_id("result-output").first.text_content()
     assert shown
     expect(page.get_by_test_id("stop")).to_have_count(0)
@@ -116,7 +118,9 @@ def test_a_finished_run_reopens_from_storage(page, fake):
     page.goto(url)
     expect(result(page, "demo/swift")).to_have_attribute("data-status", "done")
     expect(result(page, "demo/swift").get_by_test_id("result-output")).to_have_text(answer)
-    assert result(page, "demo/swift").get_by_test_id("result-usage").get_attribute("data-cost") == cost
+    assert (
+        result(page, "demo/swift").get_by_test_id("result-usage").get_attribute("data-cost") == cost
+    )
     expect(page.get_by_test_id("prompt")).to_have_value("Explain streaming in one paragraph.")
     page.reload()
     expect(result(page, "demo/markdown")).to_have_attribute("data-status", "done")

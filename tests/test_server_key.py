@@ -1,0 +1,76 @@
+"""With OPENROUTER_API_KEY set, runs go to OPENROUTER_BASE_URL over real HTTP with that
+key, and the key never reaches a page. The fake serves as the real API here, on a
+loopback port."""
+
+import httpx
+import pytest
+from httpx_sse import connect_sse
+
+from playground.fake_openrouter import FakeOpenRouter
+from playground.models import Run
+from tests.conftest import serve
+
+KEY = "sk-or-v1-server-secret-9f3a"
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def upstream(settings):
+    fake = FakeOpenRouter(time_scale=0)
+    with serve(fake.asgi_app) as url:
+        settings.OPENROUTER_API_KEY = KEY
+        settings.OPENROUTER_BASE_URL = f"{url}/api/v1"
+        settings.OPENROUTER_APP_TITLE = "Playground Tests"
+        yield fake
+
+
+def test_a_run_uses_the_server_key_and_never_shows_it(upstream, asgi_server, client, alice):
+    client.force_login(alice)
+    page = client.get("/")
+    assert b"demo-banner" not in page.content
+    response = client.post(
+        "/runs/", {"prompt": "Hi there", "models": ["demo/swift"]}, headers={"HX-Request": "true"}
+    )
+    run = Run.objects.get()
+    assert run.key_source == "server" and run.key_hint == "…9f3a"
+    assert "Server key …9f3a" in response.content.decode()
+
+    cookies = {"sessionid": client.cookies["sessionid"].value}
+    with (
+        httpx.Client(base_url=asgi_server.url, cookies=cookies, timeout=30) as http,
+        connect_sse(http, "GET", f"/runs/{run.pk}/stream/") as source,
+    ):
+        events = [(sse.event, sse.data) for sse in source.iter_sse()]
+    assert events[-1][0] == "done"
+    assert run.columns.get().status == "done"
+
+    sent = next(r for r in upstream.requests if r.path == "/api/v1/responses")
+    assert sent.headers["authorization"] == f"Bearer {KEY}"
+    assert sent.headers["x-openrouter-title"] == "Playground Tests"
+    assert sent.headers["http-referer"]
+    assert sent.json["model"] == "demo/swift" and sent.json["stream"] is True
+
+    shown = [page.content, response.content, client.get(f"/runs/{run.pk}/").content]
+    shown += [data.encode() for _, data in events]
+    assert not any(KEY.encode() in content for content in shown)
+    assert KEY not in str(run.columns.get().request_headers)
+
+
+def test_the_catalog_comes_from_the_configured_api(upstream, alice_client):
+    html = alice_client.get("/").content.decode()
+    assert '<option value="demo/markdown">' in html
+    assert any(r.path == "/api/v1/models" for r in upstream.requests)
+    alice_client.get("/")
+    assert sum(r.path == "/api/v1/models" for r in upstream.requests) == 1  # cached
+
+
+def test_an_unreachable_api_is_explained_on_the_page(settings, alice_client):
+    settings.OPENROUTER_API_KEY = KEY
+    settings.OPENROUTER_BASE_URL = "http://127.0.0.1:9/api/v1"  # nothing listens there
+    response = alice_client.get("/")
+    assert response.status_code == 200
+    assert "The model list could not be loaded" in response.content.decode()
+    response = alice_client.post("/runs/", {"prompt": "Hi", "models": ["x/y"]})
+    assert response.status_code == 400
+    assert not Run.objects.exists()
