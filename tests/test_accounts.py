@@ -68,3 +68,12 @@ def test_createsuperuser_works_without_input(db, monkeypatch):
     monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "a-long-passphrase-42")
     call_command("createsuperuser", "--noinput", username="root", email="root@example.com")
     assert User.objects.get(username="root").is_superuser
+
+
+def test_production_settings_pass_the_deploy_check_but_for_the_https_items(settings):
+    from django.core.checks import run_checks
+
+    settings.DEBUG = False
+    ids = {message.id for message in run_checks(include_deployment_checks=True)}
+    # Each depends on the HTTPS proxy in front and is documented in the README.
+    assert ids <= {"security.W004", "security.W008", "security.W012", "security.W016"}
