@@ -137,8 +137,6 @@ def main() -> None:
                 reasoning_effort="",
                 models=models,
                 connection=current_connection(),
-                app_url="http://bench",
-                app_title="bench",
             )
 
         # 1. Time to first token: straight from the fake, then through the whole app.

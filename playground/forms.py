@@ -43,6 +43,11 @@ class RunForm(forms.Form):
         choices=[("", "model default"), *((e, e) for e in REASONING_EFFORTS)],
     )
 
+    @property
+    def parameters(self) -> list[forms.BoundField]:
+        """The parameters shared by every column, in the order they are shown."""
+        return [self[name] for name in ("temperature", "max_output_tokens", "reasoning_effort")]
+
     def __init__(self, *args, catalog: list[ModelInfo] | None, catalog_error: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.catalog = catalog or []

@@ -126,15 +126,12 @@ class RunColumn(models.Model):
 
     @property
     def output_html(self) -> SafeString:
+        # Safe: render_markdown escapes the model's HTML and sanitizes the result.
         return mark_safe(render_markdown(self.output_text))
 
     @property
     def error_message(self) -> str:
         return (self.error or {}).get("message", "")
-
-    @property
-    def has_usage(self) -> bool:
-        return self.input_tokens is not None or self.cost is not None
 
     @property
     def cost_number(self) -> str:

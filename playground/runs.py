@@ -1,5 +1,6 @@
 """Creating a run and storing what its stream produced."""
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,12 +27,17 @@ def run_create(
     reasoning_effort: str,
     models: list[str],
     connection: Connection,
-    app_url: str,
-    app_title: str,
 ) -> Run:
-    """Stores a run and, per column, the exact request it will send (key redacted)."""
+    """Stores a run and, per column, the exact request it will send (key redacted).
+
+    The headers come from the same settings the shared client sends them from.
+    """
     headers = redact_headers(
-        build_headers(api_key=connection.api_key, app_url=app_url, app_title=app_title)
+        build_headers(
+            api_key=connection.api_key,
+            app_url=settings.OPENROUTER_APP_URL,
+            app_title=settings.OPENROUTER_APP_TITLE,
+        )
     )
     with transaction.atomic():
         run = Run.objects.create(

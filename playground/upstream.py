@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from playground.fake_openrouter import FakeOpenRouter
-from playground.openrouter import ModelInfo, OpenRouterClient, OpenRouterError, redact_key
+from playground.openrouter import ModelInfo, OpenRouterClient, redact_key
 
 # Sent to the fake in demo mode; the fake accepts any bearer token.
 DEMO_KEY = "sk-or-v1-demo"
@@ -92,13 +92,3 @@ def model_catalog(connection: Connection) -> list[ModelInfo]:
         models = async_to_sync(_fetch_catalog)(connection)
         cache.set(cache_key, models, settings.PLAYGROUND_CATALOG_TTL)
     return models
-
-
-__all__ = [
-    "Connection",
-    "OpenRouterError",
-    "current_connection",
-    "demo_fake",
-    "get_client",
-    "model_catalog",
-]

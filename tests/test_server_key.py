@@ -54,7 +54,12 @@ def test_a_run_uses_the_server_key_and_never_shows_it(upstream, asgi_server, cli
     shown = [page.content, response.content, client.get(f"/runs/{run.pk}/").content]
     shown += [data.encode() for _, data in events]
     assert not any(KEY.encode() in content for content in shown)
-    assert KEY not in str(run.columns.get().request_headers)
+    stored = run.columns.get().request_headers
+    assert KEY not in str(stored)
+    # The inspector's copy says what was really sent, the key aside.
+    assert stored["X-OpenRouter-Title"] == sent.headers["x-openrouter-title"]
+    assert stored["HTTP-Referer"] == sent.headers["http-referer"]
+    assert stored["Authorization"] == "Bearer …9f3a"
 
 
 def test_the_catalog_comes_from_the_configured_api(upstream, alice_client):

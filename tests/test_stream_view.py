@@ -25,8 +25,6 @@ def make_run(owner, models, prompt="Compare these, please."):
         reasoning_effort="",
         models=list(models),
         connection=current_connection(),
-        app_url="http://testserver",
-        app_title="Tests",
     )
 
 

@@ -1,6 +1,5 @@
 """The compare page, creating a run, and reopening one."""
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -74,8 +73,6 @@ def run_create_view(request):
         reasoning_effort=data["reasoning_effort"],
         models=data["models"],
         connection=connection,
-        app_url=settings.OPENROUTER_APP_URL,
-        app_title=settings.OPENROUTER_APP_TITLE,
     )
     if request.htmx:
         response = render(
