@@ -1,9 +1,12 @@
+import secrets
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from playground.rendering import render_markdown
@@ -31,6 +34,7 @@ class Run(models.Model):
     class KeySource(models.TextChoices):
         DEMO = "demo", "demo: simulated responses"
         SERVER = "server", "the server's key"
+        USER = "user", "the person's own key"
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="runs"
@@ -42,6 +46,15 @@ class Run(models.Model):
     reasoning_effort = models.CharField(max_length=16, blank=True)
     key_source = models.CharField(max_length=16, choices=KeySource.choices)
     key_hint = models.CharField(max_length=8, blank=True, help_text="Last four characters only.")
+    api_key = models.ForeignKey(
+        "ApiKey",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="runs",
+        help_text="The person's own key the run uses (key_source 'user').",
+    )
+    key_label = models.CharField(max_length=100, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -60,6 +73,19 @@ class Run(models.Model):
     def is_live(self) -> bool:
         """Whether opening the run should connect to its stream (it has not started yet)."""
         return self.status == self.Status.PENDING
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.CANCELLED)
+
+    @property
+    def key_description(self) -> str:
+        """Which key the run used, as the run page names it (never more than four characters)."""
+        if self.key_source == self.KeySource.USER:
+            return f"Your key “{self.key_label}” {self.key_hint}"
+        if self.key_source == self.KeySource.SERVER:
+            return f"Server key {self.key_hint}"
+        return "Demo: simulated responses"
 
 
 class RunColumn(models.Model):
@@ -144,3 +170,177 @@ class RunColumn(models.Model):
     @property
     def cost_display(self) -> str:
         return f"${self.cost_number}" if self.cost is not None else ""
+
+
+def new_token() -> str:
+    """An unguessable link token: 256 random bits, unrelated to any id."""
+    return secrets.token_urlsafe(32)
+
+
+class ApiKey(models.Model):
+    """A person's own OpenRouter key, encrypted at rest (see playground/crypto.py)."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys"
+    )
+    label = models.CharField(max_length=100)
+    secret = models.TextField(help_text="The key, encrypted and bound to its owner.")
+    last_four = models.CharField(max_length=4)
+    is_default = models.BooleanField(default=False)
+    info = models.JSONField(
+        null=True, blank=True, help_text="What OpenRouter's /key said of it, nothing secret."
+    )
+    info_checked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["label", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "label"], name="unique_key_label_per_owner"),
+            models.UniqueConstraint(
+                fields=["owner"],
+                condition=models.Q(is_default=True),
+                name="one_default_key_per_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.hint}"
+
+    @property
+    def hint(self) -> str:
+        return f"…{self.last_four}"
+
+
+class Preset(models.Model):
+    """A named compare setup; every saved change is a new PresetVersion."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="presets"
+    )
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("preset-detail", args=[self.pk])
+
+    @property
+    def latest_version(self) -> "PresetVersion":
+        return self.versions.order_by("-number").first()
+
+
+class PresetVersion(models.Model):
+    """One saved state of a preset's setup (the format of playground/setups.py)."""
+
+    preset = models.ForeignKey(Preset, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    setup = models.JSONField()
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["preset", "number"], name="unique_version_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.preset} v{self.number}"
+
+
+class Share(models.Model):
+    """A read-only link to a preset (its latest version) or a frozen snapshot of a run."""
+
+    class Kind(models.TextChoices):
+        PRESET = "preset"
+        RUN = "run"
+
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shares"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    preset = models.ForeignKey(
+        Preset, on_delete=models.CASCADE, null=True, blank=True, related_name="shares"
+    )
+    run = models.ForeignKey(
+        Run, on_delete=models.CASCADE, null=True, blank=True, related_name="shares"
+    )
+    snapshot = models.JSONField(
+        null=True, blank=True, encoder=StreamJSONEncoder, help_text="A run as it was shared."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_opened_at = models.DateTimeField(null=True, blank=True)
+    open_count = models.PositiveIntegerField(default=0)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="preset", preset__isnull=False, run__isnull=True)
+                    | models.Q(kind="run", run__isnull=False, preset__isnull=True)
+                ),
+                name="share_points_at_its_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} share {self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("shared", args=[self.token])
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+def _invite_expiry():
+    return timezone.now() + timedelta(days=settings.PLAYGROUND_INVITE_DAYS)
+
+
+class Invite(models.Model):
+    """A one-time sign-up link made by the admin (PLAYGROUND_SIGNUP=invite)."""
+
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    note = models.CharField(max_length=200, blank=True, help_text="Who it is for.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invites_made",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(default=_invite_expiry)
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invite_used",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.note or f"Invite {self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("signup-invite", args=[self.token])
+
+    @property
+    def is_usable(self) -> bool:
+        return self.used_at is None and self.expires_at > timezone.now()

@@ -162,3 +162,14 @@ OPENROUTER_APP_TITLE = env.str("OPENROUTER_APP_TITLE", default="Model Playground
 PLAYGROUND_CATALOG_TTL = env.int("PLAYGROUND_CATALOG_TTL", default=600)
 # Speed of the simulated demo models: 1 is their natural pace, 0 streams at once.
 PLAYGROUND_DEMO_TIME_SCALE = env.float("PLAYGROUND_DEMO_TIME_SCALE", default=1.0)
+
+# Accounts. Sign-up: "closed" (the admin adds people), "open", or "invite" (one-time
+# links the admin makes in Django admin, valid PLAYGROUND_INVITE_DAYS days).
+PLAYGROUND_SIGNUP = env.str("PLAYGROUND_SIGNUP", default="closed")
+if PLAYGROUND_SIGNUP not in ("closed", "open", "invite"):
+    raise ImproperlyConfigured("PLAYGROUND_SIGNUP must be closed, open or invite.")
+PLAYGROUND_INVITE_DAYS = env.int("PLAYGROUND_INVITE_DAYS", default=7)
+# Whether runs of people without a key of their own may use OPENROUTER_API_KEY.
+PLAYGROUND_ALLOW_SERVER_KEY = env.bool("PLAYGROUND_ALLOW_SERVER_KEY", default=True)
+# Whether shared links open only for logged-in people.
+PLAYGROUND_SHARED_REQUIRE_LOGIN = env.bool("PLAYGROUND_SHARED_REQUIRE_LOGIN", default=False)
