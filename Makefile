@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 PYTHON ?= $(shell for c in python3.13 python3.12 python3 $$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null); do \
 	$$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$c; break; }; done)
 
-.PHONY: run test bench lint lock fake clean
+.PHONY: run test bench lint lock fake clean local-env
 
 $(STAMP): requirements.lock
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (set PYTHON=/path/to/python3.12)." >&2; exit 1; }
@@ -20,20 +20,22 @@ $(STAMP): requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	touch $(STAMP)
 
-# The local settings file: a generated SECRET_KEY that never leaves this machine.
-local.env:
-	@umask 077 && $(PYTHON) -c "import secrets; print('SECRET_KEY=' + secrets.token_urlsafe(50))" > local.env
-	@echo "Created local.env with a new SECRET_KEY."
+# The local settings file: a generated SECRET_KEY and PLAYGROUND_ENCRYPTION_KEYS that
+# never leave this machine. Whichever is missing is added, so older checkouts keep working;
+# the file is readable by its owner only. Standard library only: no venv needed.
+local-env:
+	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (set PYTHON=/path/to/python3.12)." >&2; exit 1; }
+	@$(PYTHON) -m playground.localenv
 
-run: $(STAMP) local.env
+run: $(STAMP) local-env
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput -v 0
 	$(BIN)/uvicorn playground.asgi:application --host $(HOST) --port $(PORT) --no-access-log --timeout-graceful-shutdown 3
 
-test: $(STAMP) local.env
+test: $(STAMP) local-env
 	$(BIN)/python -m pytest
 
-bench: $(STAMP) local.env
+bench: $(STAMP) local-env
 	$(BIN)/python -m playground.bench
 
 lint: $(STAMP)
@@ -41,7 +43,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 # The fake OpenRouter as a real server on a loopback port.
-fake: $(STAMP) local.env
+fake: $(STAMP) local-env
 	$(BIN)/python manage.py fake_openrouter --port 8765
 
 # Re-pin every dependency (needs uv); commit the new requirements.lock.

@@ -118,7 +118,8 @@ def main() -> None:
         from playground.models import RunColumn
         from playground.openrouter import RequestParams, build_body
         from playground.runs import run_create
-        from playground.upstream import current_connection, demo_fake
+        from playground.setups import setup_from_values
+        from playground.upstream import connection_for, demo_fake
 
         fake = demo_fake()
         user = get_user_model().objects.create_user("bench", password="bench-password-1")
@@ -128,16 +129,13 @@ def main() -> None:
         server, thread, url = _serve()
 
         def new_run(models: list[str]):
-            return run_create(
-                owner=user,
+            setup = setup_from_values(
                 prompt="Benchmark prompt: explain latency.",
                 instructions="",
-                temperature=None,
-                max_output_tokens=None,
-                reasoning_effort="",
+                parameters={},
                 models=models,
-                connection=current_connection(),
             )
+            return run_create(owner=user, setup=setup, connection=connection_for(user))
 
         # 1. Time to first token: straight from the fake, then through the whole app.
         fake.time_scale = 1.0

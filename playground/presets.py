@@ -1,11 +1,23 @@
-"""Presets: named compare setups with a version per saved change."""
+"""Presets: named compare setups with a version per saved change.
 
+A version is never edited or removed: saving, restoring and importing all add a version,
+so the history always shows how a preset came to be.
+"""
+
+import difflib
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
+from django.forms.utils import pretty_name
+from django.utils.text import Truncator
 
 from playground.models import Preset, PresetVersion
+from playground.setups import PARAMETERS
+
+NAME_MAX_CHARS = Preset._meta.get_field("name").max_length
+NOTE_MAX_CHARS = PresetVersion._meta.get_field("note").max_length
 
 
 def preset_create(
@@ -26,3 +38,122 @@ def preset_save_version(*, preset: Preset, setup: dict[str, Any], note: str = ""
         )
         preset.save(update_fields=["updated_at"])
     return version
+
+
+def preset_rename(*, preset: Preset, name: str, description: str) -> Preset:
+    """Changes what the preset is called; its setup and history stay as they are."""
+    preset.name = name
+    preset.description = description
+    preset.save(update_fields=["name", "description", "updated_at"])
+    return preset
+
+
+def preset_duplicate(*, preset: Preset) -> Preset:
+    """A new preset of the same owner, starting from the latest setup as its version 1."""
+    latest = preset.latest_version
+    return preset_create(
+        owner=preset.owner,
+        name=Truncator(f"Copy of {preset.name}").chars(NAME_MAX_CHARS),
+        description=preset.description,
+        setup=latest.setup,
+        note=Truncator(f"Copied from version {latest.number} of “{preset.name}”").chars(
+            NOTE_MAX_CHARS
+        ),
+    )
+
+
+def preset_restore(*, preset: Preset, version: PresetVersion) -> PresetVersion:
+    """Brings back an older setup as the newest version, keeping every version between."""
+    return preset_save_version(
+        preset=preset, setup=version.setup, note=f"Restored from version {version.number}"
+    )
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    kind: str  # "hunk", "context", "added" or "removed"
+    text: str
+
+
+@dataclass(frozen=True)
+class TextDiff:
+    label: str
+    changed: bool
+    lines: list[DiffLine]
+
+
+@dataclass(frozen=True)
+class ValueChange:
+    label: str
+    before: Any
+    after: Any
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+@dataclass(frozen=True)
+class SetupDiff:
+    texts: list[TextDiff]
+    parameters: list[ValueChange]
+    columns: list[ValueChange]
+
+    @property
+    def changed(self) -> bool:
+        return (
+            any(text.changed for text in self.texts)
+            or any(value.changed for value in self.parameters)
+            or any(value.changed for value in self.columns)
+        )
+
+
+def _text_diff(label: str, before: str, after: str) -> TextDiff:
+    lines = []
+    for line in difflib.unified_diff(before.splitlines(), after.splitlines(), n=3, lineterm=""):
+        if line.startswith(("---", "+++")):
+            continue  # file headers: there are no file names to show
+        if line.startswith("@@"):
+            lines.append(DiffLine("hunk", line))
+        elif line.startswith("+"):
+            lines.append(DiffLine("added", line[1:]))
+        elif line.startswith("-"):
+            lines.append(DiffLine("removed", line[1:]))
+        else:
+            lines.append(DiffLine("context", line[1:]))
+    return TextDiff(label=label, changed=before != after, lines=lines)
+
+
+def setup_diff(*, before: dict[str, Any], after: dict[str, Any]) -> SetupDiff:
+    """Field by field: the prompt and instructions line by line, each parameter and each
+    column (by position) as its value before and after."""
+    before_parameters = before.get("parameters") or {}
+    after_parameters = after.get("parameters") or {}
+    before_models = [column.get("model", "") for column in before.get("columns", [])]
+    after_models = [column.get("model", "") for column in after.get("columns", [])]
+    columns = []
+    for position in range(max(len(before_models), len(after_models))):
+        columns.append(
+            ValueChange(
+                label=f"Column {position + 1}",
+                before=before_models[position] if position < len(before_models) else None,
+                after=after_models[position] if position < len(after_models) else None,
+            )
+        )
+    return SetupDiff(
+        texts=[
+            _text_diff("Prompt", before.get("prompt", ""), after.get("prompt", "")),
+            _text_diff(
+                "Instructions", before.get("instructions", ""), after.get("instructions", "")
+            ),
+        ],
+        parameters=[
+            ValueChange(
+                label=pretty_name(name),
+                before=before_parameters.get(name),
+                after=after_parameters.get(name),
+            )
+            for name in PARAMETERS
+        ],
+        columns=columns,
+    )

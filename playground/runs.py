@@ -1,5 +1,7 @@
 """Creating a run and storing what its stream produced."""
 
+from typing import Any
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -17,18 +19,9 @@ STREAM_FIELDS = [
 ]  # fmt: skip
 
 
-def run_create(
-    *,
-    owner,
-    prompt: str,
-    instructions: str,
-    temperature: float | None,
-    max_output_tokens: int | None,
-    reasoning_effort: str,
-    models: list[str],
-    connection: Connection,
-) -> Run:
-    """Stores a run and, per column, the exact request it will send (key redacted).
+def run_create(*, owner, setup: dict[str, Any], connection: Connection) -> Run:
+    """Stores a run of a valid setup (playground/setups.py) and, per column, the exact
+    request it will send (key redacted).
 
     The headers come from the same settings the shared client sends them from.
     """
@@ -39,35 +32,38 @@ def run_create(
             app_title=settings.OPENROUTER_APP_TITLE,
         )
     )
+    parameters = setup["parameters"]
     with transaction.atomic():
         run = Run.objects.create(
             owner=owner,
-            prompt=prompt,
-            instructions=instructions,
-            temperature=temperature,
-            max_output_tokens=max_output_tokens,
-            reasoning_effort=reasoning_effort,
+            prompt=setup["prompt"],
+            instructions=setup["instructions"],
+            temperature=parameters["temperature"],
+            max_output_tokens=parameters["max_output_tokens"],
+            reasoning_effort=parameters["reasoning_effort"] or "",
             key_source=connection.source,
             key_hint=connection.key_hint,
+            key_label=connection.key_label,
+            api_key_id=connection.key_id,
         )
         RunColumn.objects.bulk_create(
             RunColumn(
                 run=run,
                 position=position,
-                model=model,
+                model=column["model"],
                 request_body=build_body(
                     RequestParams(
-                        model=model,
-                        prompt=prompt,
-                        instructions=instructions,
-                        temperature=temperature,
-                        max_output_tokens=max_output_tokens,
-                        reasoning_effort=reasoning_effort or None,
+                        model=column["model"],
+                        prompt=run.prompt,
+                        instructions=run.instructions,
+                        temperature=run.temperature,
+                        max_output_tokens=run.max_output_tokens,
+                        reasoning_effort=run.reasoning_effort or None,
                     )
                 ),
                 request_headers=headers,
             )
-            for position, model in enumerate(models)
+            for position, column in enumerate(setup["columns"])
         )
     return run
 
@@ -115,3 +111,11 @@ def run_finish(run: Run, columns: list[RunColumn], *, cancelled: bool) -> None:
     with transaction.atomic():
         run.save(update_fields=["status", "finished_at"])
         RunColumn.objects.bulk_update(columns, STREAM_FIELDS)
+
+
+def run_fail(run: Run, columns: list[RunColumn], *, message: str) -> None:
+    """Ends a run that cannot start (its key is gone): every column says why."""
+    for column in columns:
+        column.status = RunColumn.Status.ERROR
+        column.error = {"message": message, "kind": "key"}
+    run_finish(run, columns, cancelled=False)

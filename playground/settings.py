@@ -1,7 +1,8 @@
 """Settings, all from the environment (12-factor).
 
 Values come from the process environment first, then `.env` (the operator's), then
-`local.env` (written by `make run` with a generated SECRET_KEY; never committed).
+`local.env` (written by `make run` with a generated SECRET_KEY and
+PLAYGROUND_ENCRYPTION_KEYS; never committed).
 Every setting is listed in the README.
 """
 
@@ -10,6 +11,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
+
+from playground.crypto import parse_encryption_keys
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -169,7 +172,17 @@ PLAYGROUND_SIGNUP = env.str("PLAYGROUND_SIGNUP", default="closed")
 if PLAYGROUND_SIGNUP not in ("closed", "open", "invite"):
     raise ImproperlyConfigured("PLAYGROUND_SIGNUP must be closed, open or invite.")
 PLAYGROUND_INVITE_DAYS = env.int("PLAYGROUND_INVITE_DAYS", default=7)
+# Login rate limiting: this many failed logins for one username (or from one address)
+# within the lock period lock it for PLAYGROUND_LOGIN_LOCK_SECONDS; the lock ends by itself.
+PLAYGROUND_LOGIN_MAX_FAILURES = env.int("PLAYGROUND_LOGIN_MAX_FAILURES", default=5)
+PLAYGROUND_LOGIN_MAX_FAILURES_PER_IP = env.int("PLAYGROUND_LOGIN_MAX_FAILURES_PER_IP", default=20)
+PLAYGROUND_LOGIN_LOCK_SECONDS = env.int("PLAYGROUND_LOGIN_LOCK_SECONDS", default=900)
 # Whether runs of people without a key of their own may use OPENROUTER_API_KEY.
 PLAYGROUND_ALLOW_SERVER_KEY = env.bool("PLAYGROUND_ALLOW_SERVER_KEY", default=True)
 # Whether shared links open only for logged-in people.
 PLAYGROUND_SHARED_REQUIRE_LOGIN = env.bool("PLAYGROUND_SHARED_REQUIRE_LOGIN", default=False)
+# Encryption of people's own API keys at rest: `<id>:<Fernet key>` entries, newest first
+# (see playground/crypto.py and `manage.py rotate_keys`). Parsed to (id, key) pairs.
+PLAYGROUND_ENCRYPTION_KEYS = parse_encryption_keys(
+    env.str("PLAYGROUND_ENCRYPTION_KEYS", default="")
+)

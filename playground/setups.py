@@ -23,9 +23,14 @@ def setup_from_values(
     return {
         "prompt": prompt,
         "instructions": instructions,
-        "parameters": {name: parameters.get(name) or None for name in PARAMETERS},
+        "parameters": {name: _or_none(parameters.get(name)) for name in PARAMETERS},
         "columns": [{"model": model} for model in models],
     }
+
+
+def _or_none(value: Any) -> Any:
+    # A blank form field means the model's default; 0 (a temperature) is a real value.
+    return None if value in ("", None) else value
 
 
 def setup_from_run(run) -> dict[str, Any]:

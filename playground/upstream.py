@@ -13,6 +13,7 @@ from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.core.cache import cache
 
+from playground.crypto import KeyUnavailable, decrypt_secret
 from playground.fake_openrouter import FakeOpenRouter
 from playground.openrouter import ModelInfo, OpenRouterClient, redact_key
 
@@ -25,9 +26,11 @@ DEMO_BASE_URL = "https://demo.openrouter.invalid/api/v1"
 class Connection:
     """Which API a run talks to and with which key."""
 
-    source: str  # Run.KeySource value: "demo" or "server"
+    source: str  # a Run.KeySource value: "demo", "server" or "user"
     api_key: str
     base_url: str
+    key_label: str = ""
+    key_id: int | None = None  # the ApiKey row of a person's own key
 
     @property
     def is_demo(self) -> bool:
@@ -38,9 +41,59 @@ class Connection:
         return "" if self.is_demo else redact_key(self.api_key)
 
 
-def current_connection() -> Connection:
-    if settings.OPENROUTER_API_KEY:
+def _fallback_connection() -> Connection:
+    """For people without a key of their own: the server's key if allowed, else the demo."""
+    if settings.OPENROUTER_API_KEY and settings.PLAYGROUND_ALLOW_SERVER_KEY:
         return Connection("server", settings.OPENROUTER_API_KEY, settings.OPENROUTER_BASE_URL)
+    return Connection("demo", DEMO_KEY, DEMO_BASE_URL)
+
+
+def key_source_for(user) -> str:
+    """Where this person's runs go by default, without decrypting anything."""
+    if user.is_authenticated and user.api_keys.exists():
+        return "user"
+    return _fallback_connection().source
+
+
+def catalog_connection(user) -> Connection:
+    """The API whose model list this person picks from (the list needs no key)."""
+    if key_source_for(user) == "user":
+        return Connection("user", "", settings.OPENROUTER_BASE_URL)
+    return _fallback_connection()
+
+
+def connection_for(user, api_key=None) -> Connection:
+    """The connection of a run: the chosen key, else the person's default key, else the
+    server's key when the admin allows it, else the demo.
+
+    Raises KeyUnavailable when the stored key cannot be decrypted.
+    """
+    if api_key is None:
+        api_key = user.api_keys.filter(is_default=True).first()
+    if api_key is None:
+        return _fallback_connection()
+    return Connection(
+        "user",
+        decrypt_secret(api_key.secret, owner_id=api_key.owner_id),
+        settings.OPENROUTER_BASE_URL,
+        key_label=api_key.label,
+        key_id=api_key.pk,
+    )
+
+
+def run_connection(run) -> Connection:
+    """The connection a stored run was created with, resolved again when it streams.
+
+    Raises KeyUnavailable when the run's own key was deleted or cannot be decrypted.
+    """
+    if run.key_source == "user":
+        if run.api_key is None:
+            raise KeyUnavailable(f"The key “{run.key_label}” was deleted.")
+        return connection_for(run.owner, run.api_key)
+    if run.key_source == "server" and settings.OPENROUTER_API_KEY:
+        return Connection("server", settings.OPENROUTER_API_KEY, settings.OPENROUTER_BASE_URL)
+    if run.key_source == "server":
+        raise KeyUnavailable("The server's key is no longer configured.")
     return Connection("demo", DEMO_KEY, DEMO_BASE_URL)
 
 
@@ -76,9 +129,8 @@ def get_client(connection: Connection) -> OpenRouterClient:
 
 
 async def _fetch_catalog(connection: Connection) -> list[ModelInfo]:
-    return await get_client(connection).list_models(
-        api_key=None if connection.is_demo else connection.api_key
-    )
+    # /models is public: no key is sent, so the list is the same for everyone.
+    return await get_client(connection).list_models()
 
 
 def model_catalog(connection: Connection) -> list[ModelInfo]:

@@ -30,6 +30,8 @@ def _test_settings(tmp_path_factory):
     }
     settings.STATIC_ROOT = tmp_path_factory.mktemp("static")
     settings.OPENROUTER_API_KEY = ""
+    # Password hashing at full strength makes every login take a noticeable time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

@@ -173,5 +173,6 @@ def test_an_unknown_run_is_a_404_page_without_details(alice_client, fake):
     assert b"Traceback" not in response.content
 
 
-def test_the_run_form_rejects_get(alice_client):
-    assert alice_client.get("/runs/").status_code == 405
+def test_the_runs_address_refuses_methods_other_than_get_and_post(alice_client):
+    assert alice_client.put("/runs/").status_code == 405
+    assert alice_client.delete("/runs/").status_code == 405

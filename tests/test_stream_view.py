@@ -10,22 +10,15 @@ from httpx_sse import connect_sse
 
 from playground.models import Run, RunColumn
 from playground.runs import run_create
-from playground.upstream import current_connection
+from playground.setups import setup_from_values
+from playground.upstream import connection_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def make_run(owner, models, prompt="Compare these, please."):
-    return run_create(
-        owner=owner,
-        prompt=prompt,
-        instructions="",
-        temperature=None,
-        max_output_tokens=None,
-        reasoning_effort="",
-        models=list(models),
-        connection=current_connection(),
-    )
+    setup = setup_from_values(prompt=prompt, instructions="", parameters={}, models=list(models))
+    return run_create(owner=owner, setup=setup, connection=connection_for(owner))
 
 
 @pytest.fixture

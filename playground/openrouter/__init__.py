@@ -1,4 +1,5 @@
-"""A Django-free client for OpenRouter's Responses API (streaming) and model catalog."""
+"""A Django-free client for OpenRouter's Responses API (streaming), model catalog and key
+details."""
 
 from .catalog import ModelInfo, parse_models
 from .client import DEFAULT_TIMEOUT, OpenRouterClient
@@ -31,6 +32,7 @@ from .events import (
     parse_event,
 )
 from .fold import FunctionCall, ResponseFold, Usage
+from .key import KeyInfo, parse_key_info
 from .request import (
     REASONING_EFFORTS,
     RequestParams,
@@ -48,6 +50,7 @@ __all__ = [
     "FunctionCall",
     "FunctionCallArgumentsDelta",
     "FunctionCallArgumentsDone",
+    "KeyInfo",
     "ModelInfo",
     "OpenRouterClient",
     "OpenRouterError",
@@ -77,6 +80,7 @@ __all__ = [
     "decode_data",
     "iter_events",
     "parse_event",
+    "parse_key_info",
     "parse_models",
     "redact_headers",
     "redact_key",

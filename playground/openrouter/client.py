@@ -1,4 +1,5 @@
-"""The HTTP client: one streamed `POST /responses` call at a time, and the catalog."""
+"""The HTTP client: one streamed `POST /responses` call at a time, the catalog, and key
+details."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import httpx
 from .catalog import ModelInfo, parse_models
 from .errors import OpenRouterError
 from .events import StreamEvent, iter_events
+from .key import KeyInfo, parse_key_info
 from .request import build_headers
 
 # OpenRouter sends `: OPENROUTER PROCESSING` comments while a model thinks, so a
@@ -57,11 +59,19 @@ class OpenRouterClient:
             raise OpenRouterError.from_transport(exc) from exc
 
     async def list_models(self, *, api_key: str | None = None) -> list[ModelInfo]:
+        return parse_models(await self._get_json("/models", api_key=api_key, what="a model list"))
+
+    async def key_info(self, *, api_key: str) -> KeyInfo:
+        """What OpenRouter says of the key: its limit, credit left, usage. A revoked or
+        unknown key raises OpenRouterError with kind "auth"."""
+        return parse_key_info(await self._get_json("/key", api_key=api_key, what="key details"))
+
+    async def _get_json(self, path: str, *, api_key: str | None, what: str) -> dict:
         headers = {"Accept": "application/json"}
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
         try:
-            response = await self._http.get(f"{self._base_url}/models", headers=headers)
+            response = await self._http.get(f"{self._base_url}{path}", headers=headers)
         except httpx.HTTPError as exc:
             raise OpenRouterError.from_transport(exc) from exc
         if not response.is_success:
@@ -73,8 +83,8 @@ class OpenRouterClient:
         except ValueError:
             body = None
         if not isinstance(body, dict):
-            raise OpenRouterError.bad_response("OpenRouter sent a model list that is not JSON.")
-        return parse_models(body)
+            raise OpenRouterError.bad_response(f"OpenRouter sent {what} that is not JSON.")
+        return body
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -1,14 +1,21 @@
-"""The compare page, creating a run, and reopening one."""
+"""The compare page, creating a run, reopening one, and saving the setup as a preset."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from playground.forms import MAX_COLUMNS, RunForm
-from playground.models import Run
+from playground.crypto import KeyUnavailable
+from playground.forms import MAX_COLUMNS, PresetSaveForm, RunForm
+from playground.models import Preset, Run
 from playground.openrouter import ModelInfo, OpenRouterError
+from playground.presets import preset_create, preset_save_version
 from playground.runs import run_create
-from playground.upstream import Connection, current_connection, model_catalog
+from playground.setups import setup_from_cleaned, setup_from_run, setup_initial
+from playground.upstream import Connection, catalog_connection, connection_for, model_catalog
+from playground.views import history
+from playground.views.navigation import go_to
 
 DEMO_COLUMNS = ["demo/swift", "demo/reasoner"]
 TEMPLATE = "playground/compare.html"
@@ -21,7 +28,21 @@ def _catalog(connection: Connection) -> tuple[list[ModelInfo], str]:
         return [], f"The model list could not be loaded: {error.message}"
 
 
-def _context(*, form: RunForm, column_models: list[str], run: Run | None = None) -> dict:
+def _form(request, *args, **kwargs) -> RunForm:
+    catalog, catalog_error = _catalog(catalog_connection(request.user))
+    return RunForm(
+        *args, catalog=catalog, catalog_error=catalog_error, owner=request.user, **kwargs
+    )
+
+
+def _context(
+    *,
+    form: RunForm,
+    column_models: list[str],
+    run: Run | None = None,
+    preset: Preset | None = None,
+    preset_form: PresetSaveForm | None = None,
+) -> dict:
     return {
         "form": form,
         "column_models": column_models,
@@ -30,49 +51,85 @@ def _context(*, form: RunForm, column_models: list[str], run: Run | None = None)
         "max_columns": MAX_COLUMNS,
         "run": run,
         "columns": list(run.columns.all()) if run else [],
+        "preset": preset,
+        "preset_form": preset_form or PresetSaveForm(),
     }
 
 
-def _form(connection: Connection, *args, **kwargs) -> RunForm:
-    catalog, catalog_error = _catalog(connection)
-    return RunForm(*args, catalog=catalog, catalog_error=catalog_error, **kwargs)
+def _get_preset(request, preset_id) -> Preset:
+    try:
+        preset_id = int(preset_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    return get_object_or_404(Preset, pk=preset_id, owner=request.user)
+
+
+def _form_errors(request, context: dict) -> HttpResponse:
+    """The compare form again with its errors; with htmx it replaces the form in place
+    and the last run stays on screen."""
+    if request.htmx:
+        response = render(request, f"{TEMPLATE}#compare-form", context)
+        response["HX-Retarget"] = "#compare-form"
+        response["HX-Reswap"] = "outerHTML"
+        return response
+    return render(request, TEMPLATE, context, status=400)
 
 
 @login_required
 def compare(request):
-    """The compare page; `?models=a,b,c` opens with those columns."""
-    connection = current_connection()
+    """The compare page. `?models=a,b,c` opens with those columns; `?preset=<id>` (and
+    `&version=<n>`) opens a saved preset."""
+    preset = None
+    initial: dict = {}
     requested = [m.strip() for m in request.GET.get("models", "").split(",") if m.strip()]
-    column_models = requested[:MAX_COLUMNS] or (DEMO_COLUMNS if connection.is_demo else ["", ""])
-    context = _context(form=_form(connection), column_models=column_models)
-    return render(request, TEMPLATE, context)
+    if "preset" in request.GET:
+        preset = _get_preset(request, request.GET["preset"])
+        versions = preset.versions.all()
+        if "version" in request.GET:
+            version = get_object_or_404(versions, number=_number(request.GET["version"]))
+        else:
+            version = versions.first()
+        initial, requested = setup_initial(version.setup)
+    form = _form(request, initial=initial)
+    default = DEMO_COLUMNS if catalog_connection(request.user).is_demo else ["", ""]
+    column_models = requested[:MAX_COLUMNS] or default
+    return render(
+        request, TEMPLATE, _context(form=form, column_models=column_models, preset=preset)
+    )
+
+
+def _number(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise Http404 from None
 
 
 @login_required
-@require_POST
-def run_create_view(request):
-    connection = current_connection()
-    form = _form(connection, request.POST)
-    if not form.is_valid():
-        context = _context(form=form, column_models=form.cleaned_data["models"])
-        if request.htmx:
-            # The form comes back in place with its errors; the last run stays on screen.
-            response = render(request, f"{TEMPLATE}#compare-form", context)
-            response["HX-Retarget"] = "#compare-form"
-            response["HX-Reswap"] = "outerHTML"
-            return response
-        return render(request, TEMPLATE, context, status=400)
+def runs(request):
+    """`/runs/`: GET lists the person's runs, POST starts one."""
+    if request.method == "POST":
+        return _run_create(request)
+    if request.method in ("GET", "HEAD"):
+        return history.run_list(request)
+    return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
 
-    data = form.cleaned_data
+
+def _run_create(request):
+    form = _form(request, request.POST)
+    if not form.is_valid():
+        return _form_errors(request, _context(form=form, column_models=form.cleaned_data["models"]))
+    try:
+        connection = connection_for(request.user, form.cleaned_data.get("key"))
+    except KeyUnavailable:
+        form.add_error(
+            "key",
+            "This key can no longer be decrypted (the server's encryption keys changed). "
+            "Delete it and add it again, or pick another.",
+        )
+        return _form_errors(request, _context(form=form, column_models=form.cleaned_data["models"]))
     run = run_create(
-        owner=request.user,
-        prompt=data["prompt"],
-        instructions=data["instructions"],
-        temperature=data["temperature"],
-        max_output_tokens=data["max_output_tokens"],
-        reasoning_effort=data["reasoning_effort"],
-        models=data["models"],
-        connection=connection,
+        owner=request.user, setup=setup_from_cleaned(form.cleaned_data), connection=connection
     )
     if request.htmx:
         response = render(
@@ -87,16 +144,40 @@ def run_create_view(request):
 def run_detail(request, run_id: int):
     """A run as a link: its setup in the form and its answers, streamed if not started."""
     run = get_object_or_404(Run, pk=run_id, owner=request.user)
-    connection = current_connection()
-    form = _form(
-        connection,
-        initial={
-            "prompt": run.prompt,
-            "instructions": run.instructions,
-            "temperature": run.temperature,
-            "max_output_tokens": run.max_output_tokens,
-            "reasoning_effort": run.reasoning_effort,
-        },
-    )
-    column_models = [column.model for column in run.columns.all()]
+    initial, column_models = setup_initial(setup_from_run(run))
+    if run.api_key_id:
+        initial["key"] = run.api_key_id
+    form = _form(request, initial=initial)
     return render(request, TEMPLATE, _context(form=form, column_models=column_models, run=run))
+
+
+@login_required
+@require_POST
+def preset_save(request, preset_id: int | None = None):
+    """Saves the compare form's setup: as a new preset, or as the next version of one."""
+    preset = _get_preset(request, preset_id) if preset_id is not None else None
+    form = _form(request, request.POST, saving_preset=True)
+    preset_form = PresetSaveForm(request.POST) if preset is None else None
+    setup_valid = form.is_valid()
+    if not setup_valid or (preset_form is not None and not preset_form.is_valid()):
+        context = _context(
+            form=form,
+            column_models=form.cleaned_data["models"],
+            preset=preset,
+            preset_form=preset_form,
+        )
+        return _form_errors(request, context)
+
+    setup = setup_from_cleaned(form.cleaned_data)
+    if preset is None:
+        preset = preset_create(
+            owner=request.user,
+            name=preset_form.cleaned_data["name"],
+            description=preset_form.cleaned_data["description"],
+            setup=setup,
+        )
+        messages.success(request, f"Saved the preset “{preset.name}”.")
+    else:
+        version = preset_save_version(preset=preset, setup=setup)
+        messages.success(request, f"Saved “{preset.name}” as version {version.number}.")
+    return go_to(request, f"/?preset={preset.pk}")

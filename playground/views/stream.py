@@ -14,10 +14,11 @@ from django.http import Http404, StreamingHttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from playground.crypto import KeyUnavailable
 from playground.models import Run, RunColumn
-from playground.runs import column_apply, run_finish
+from playground.runs import column_apply, run_fail, run_finish
 from playground.streaming import ColumnState, multiplex, sse_event
-from playground.upstream import Connection, current_connection, get_client
+from playground.upstream import Connection, get_client, run_connection
 
 TEMPLATE = "playground/compare.html"
 
@@ -43,7 +44,7 @@ async def run_stream(request, run_id: int) -> StreamingHttpResponse:
     if not user.is_authenticated:
         raise Http404
     try:
-        run = await Run.objects.aget(pk=run_id, owner=user)
+        run = await Run.objects.select_related("owner", "api_key").aget(pk=run_id, owner=user)
     except Run.DoesNotExist:
         raise Http404 from None
     claimed = await Run.objects.filter(pk=run.pk, status=Run.Status.PENDING).aupdate(
@@ -54,7 +55,19 @@ async def run_stream(request, run_id: int) -> StreamingHttpResponse:
         await run.arefresh_from_db()
         return _stream_response(_replay(run, columns))
     run.status = Run.Status.STREAMING
-    return _stream_response(_live(run, columns, current_connection()))
+    try:
+        connection = await sync_to_async(run_connection)(run)
+    except KeyUnavailable:
+        if run.key_source == Run.KeySource.USER:
+            message = (
+                f"Your key “{run.key_label}” {run.key_hint} was deleted or can no longer be "
+                "decrypted. Pick another key and run again."
+            )
+        else:
+            message = "The server's key is no longer configured. Add a key of your own."
+        await sync_to_async(run_fail)(run, columns, message=message)
+        return _stream_response(_replay(run, columns))
+    return _stream_response(_live(run, columns, connection))
 
 
 async def _replay(run: Run, columns: list[RunColumn]) -> AsyncIterator[bytes]:

@@ -1,0 +1,107 @@
+"""Share links: making them, the owner's list with revocation, and the public pages."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
+
+from playground import sharing
+from playground.models import Preset, Run, Share
+from playground.rendering import render_markdown
+from playground.views.navigation import go_to
+
+
+def _created(request, share: Share) -> HttpResponse:
+    link = request.build_absolute_uri(share.get_absolute_url())
+    messages.success(request, f"Anyone with this link can open it: {link}")
+    return go_to(request, "shares")
+
+
+@login_required
+@require_POST
+def preset_share(request, preset_id: int):
+    preset = get_object_or_404(Preset, pk=preset_id, owner=request.user)
+    return _created(request, sharing.preset_share(preset=preset))
+
+
+@login_required
+@require_POST
+def run_share(request, run_id: int):
+    run = get_object_or_404(Run, pk=run_id, owner=request.user)
+    try:
+        share = sharing.run_share(run=run)
+    except sharing.NotShareable as error:
+        messages.error(request, str(error))
+        return go_to(request, run)
+    return _created(request, share)
+
+
+@login_required
+def share_list(request):
+    shares = Share.objects.filter(owner=request.user).select_related("preset", "run")
+    rows = [(share, request.build_absolute_uri(share.get_absolute_url())) for share in shares]
+    return render(request, "playground/shares.html", {"rows": rows})
+
+
+@login_required
+@require_POST
+def share_revoke(request, share_id: int):
+    share = get_object_or_404(Share, pk=share_id, owner=request.user)
+    sharing.share_revoke(share=share)
+    messages.success(request, "The link is revoked: it now answers “not found”.")
+    return redirect("shares")
+
+
+def _untrusted_page(response: HttpResponse) -> HttpResponse:
+    """Shared pages stay out of search engines, caches and other sites' referrer logs."""
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _active_share(token: str) -> Share:
+    share = sharing.share_open(token=token)
+    if share is None:
+        raise Http404
+    return share
+
+
+def shared(request, token: str):
+    """The read-only page of a link; open to anyone who has it unless the admin requires
+    login (PLAYGROUND_SHARED_REQUIRE_LOGIN)."""
+    if settings.PLAYGROUND_SHARED_REQUIRE_LOGIN and not request.user.is_authenticated:
+        return _untrusted_page(redirect_to_login(request.get_full_path()))
+    share = _active_share(token)
+    context = {"share": share}
+    if share.kind == Share.Kind.PRESET:
+        context["name"], context["setup"] = share.preset.name, share.preset.latest_version.setup
+        context["description"] = share.preset.description
+    else:
+        context["setup"] = share.snapshot["setup"]
+        # Safe: render_markdown escapes the model's HTML and sanitizes the result.
+        context["columns"] = [
+            {**column, "output_html": mark_safe(render_markdown(column["output_text"]))}
+            for column in share.snapshot["columns"]
+        ]
+    return _untrusted_page(render(request, "playground/shared.html", context))
+
+
+@login_required
+def shared_fork(request, token: str):
+    """GET asks whether to copy the shared setup into the viewer's presets; POST copies it."""
+    share = Share.objects.filter(token=token, revoked_at__isnull=True).first()
+    if share is None:
+        raise Http404
+    name, _ = sharing.shared_setup(share)
+    if request.method == "POST":
+        preset = sharing.shared_fork(share=share, owner=request.user)
+        messages.success(request, f"Copied into your presets as “{preset.name}”.")
+        return redirect(f"/?preset={preset.pk}")
+    return _untrusted_page(
+        render(request, "playground/shared_fork.html", {"share": share, "name": name})
+    )
