@@ -12,6 +12,14 @@ from django.utils.safestring import SafeString, mark_safe
 from playground.rendering import render_markdown
 
 
+def plain_decimal(value: Decimal | None) -> str:
+    """A decimal written out in full without padding: 0.0000225 → "0.0000225", None → ""."""
+    if value is None:
+        return ""
+    text = format(Decimal(value), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 class StreamJSONEncoder(DjangoJSONEncoder):
     """Stream events are decoded with Decimal numbers (exact costs); store them as
     JSON numbers again, not as the strings DjangoJSONEncoder would write."""
@@ -162,10 +170,7 @@ class RunColumn(models.Model):
     @property
     def cost_number(self) -> str:
         """The cost in USD as OpenRouter reported it, without padding: "0.0000225"."""
-        if self.cost is None:
-            return ""
-        text = format(Decimal(self.cost), "f")
-        return text.rstrip("0").rstrip(".") if "." in text else text
+        return plain_decimal(self.cost)
 
     @property
     def cost_display(self) -> str:

@@ -22,7 +22,7 @@ def test_the_history_lists_ones_runs_newest_first(alice_client, alice, bob, fake
     assert html.index("Newer question") < html.index("Older question")
     assert "Bob's question" not in html
     assert f'href="/runs/{newer.pk}/"' in html and f'href="/runs/{older.pk}/"' in html
-    assert "$0.000045" in html  # two columns at $0.0000225
+    assert "$0.000045<" in html  # two columns at $0.0000225, exactly
 
 
 def test_the_history_is_paginated(alice_client, alice, fake):
@@ -150,3 +150,8 @@ def test_run_actions_need_the_csrf_token(alice, fake):
     assert Run.objects.count() == 1 and not Preset.objects.exists() and not Share.objects.exists()
     response = strict.post("/runs/", {"prompt": "x", "models": ["demo/swift"]})
     assert response.status_code == 403 and Run.objects.count() == 1
+
+
+def test_the_history_shows_a_runs_cost_exactly(alice_client, alice, fake):
+    a_finished_run(alice, models=["demo/swift"])
+    assert "$0.0000225<" in alice_client.get("/runs/").content.decode()

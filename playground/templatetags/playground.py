@@ -2,6 +2,8 @@ from decimal import Decimal
 
 from django import template
 
+from playground.models import plain_decimal
+
 register = template.Library()
 
 
@@ -28,3 +30,9 @@ def per_million(price: Decimal | None) -> str:
 def humanize_reason(reason: str) -> str:
     """An incomplete_details.reason as words: "max_output_tokens" → "max output tokens"."""
     return reason.replace("_", " ")
+
+
+@register.filter
+def usd(value: Decimal | None) -> str:
+    """An exact amount in USD, never rounded: 0.000045 → "$0.000045", None → "—"."""
+    return f"${plain_decimal(value)}" if value is not None else "—"

@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
 
 from playground.crypto import KeyUnavailable
 from playground.forms import MAX_COLUMNS, PresetSaveForm, RunForm
@@ -15,7 +14,7 @@ from playground.runs import run_create
 from playground.setups import setup_from_cleaned, setup_from_run, setup_initial
 from playground.upstream import Connection, catalog_connection, connection_for, model_catalog
 from playground.views import history
-from playground.views.navigation import go_to
+from playground.views.common import go_to, refuse_method
 
 DEMO_COLUMNS = ["demo/swift", "demo/reasoner"]
 TEMPLATE = "playground/compare.html"
@@ -84,6 +83,9 @@ def compare(request):
     requested = [m.strip() for m in request.GET.get("models", "").split(",") if m.strip()]
     if "preset" in request.GET:
         preset = _get_preset(request, request.GET["preset"])
+    if refused := refuse_method(request, "GET"):
+        return refused
+    if preset is not None:
         versions = preset.versions.all()
         if "version" in request.GET:
             version = get_object_or_404(versions, number=_number(request.GET["version"]))
@@ -144,6 +146,8 @@ def _run_create(request):
 def run_detail(request, run_id: int):
     """A run as a link: its setup in the form and its answers, streamed if not started."""
     run = get_object_or_404(Run, pk=run_id, owner=request.user)
+    if refused := refuse_method(request, "GET"):
+        return refused
     initial, column_models = setup_initial(setup_from_run(run))
     if run.api_key_id:
         initial["key"] = run.api_key_id
@@ -152,10 +156,11 @@ def run_detail(request, run_id: int):
 
 
 @login_required
-@require_POST
 def preset_save(request, preset_id: int | None = None):
     """Saves the compare form's setup: as a new preset, or as the next version of one."""
     preset = _get_preset(request, preset_id) if preset_id is not None else None
+    if refused := refuse_method(request, "POST"):
+        return refused
     form = _form(request, request.POST, saving_preset=True)
     preset_form = PresetSaveForm(request.POST) if preset is None else None
     setup_valid = form.is_valid()

@@ -5,7 +5,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Sum
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
 
 from playground.crypto import KeyUnavailable
 from playground.models import Run, RunColumn
@@ -13,7 +12,7 @@ from playground.presets import preset_create
 from playground.runs import run_create
 from playground.setups import setup_from_run
 from playground.upstream import connection_for
-from playground.views.navigation import go_to
+from playground.views.common import go_to, refuse_method
 
 PAGE_SIZE = 20
 
@@ -63,10 +62,11 @@ def run_list(request):
 
 
 @login_required
-@require_POST
 def run_rerun(request, run_id: int):
     """A new run with the same setup, with the same key if it still exists."""
     run = _get_run(request, run_id)
+    if refused := refuse_method(request, "POST"):
+        return refused
     try:
         connection = connection_for(request.user, run.api_key)
     except KeyUnavailable:
@@ -83,6 +83,8 @@ def run_rerun(request, run_id: int):
 def run_delete(request, run_id: int):
     """GET asks for confirmation; POST deletes (not while the run is streaming)."""
     run = _get_run(request, run_id)
+    if refused := refuse_method(request, "GET", "POST"):
+        return refused
     if run.status == Run.Status.STREAMING:
         messages.error(request, "This run is still streaming: stop it before deleting it.")
         return redirect(run)
@@ -94,9 +96,10 @@ def run_delete(request, run_id: int):
 
 
 @login_required
-@require_POST
 def run_save_preset(request, run_id: int):
     run = _get_run(request, run_id)
+    if refused := refuse_method(request, "POST"):
+        return refused
     name = request.POST.get("name", "").strip()[:200] or f"Run {run.pk}: {run.prompt[:60]}"
     preset = preset_create(
         owner=request.user, name=name, setup=setup_from_run(run), note=f"From run {run.pk}"

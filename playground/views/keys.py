@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
-from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 
@@ -26,6 +25,7 @@ from playground.keys import (
 )
 from playground.models import ApiKey
 from playground.openrouter import OpenRouterError
+from playground.views.common import refuse_method
 
 TEMPLATE = "playground/keys.html"
 
@@ -118,15 +118,10 @@ def key_list(request):
     return redirect("keys")
 
 
-def _post_only(request):
-    # Checked after the owner lookup, so another person's key answers 404 to any method.
-    return None if request.method == "POST" else HttpResponseNotAllowed(["POST"])
-
-
 @login_required
 def key_default(request, key_id: int):
     api_key = _get_key(request, key_id)
-    if refused := _post_only(request):
+    if refused := refuse_method(request, "POST"):
         return refused
     api_key_set_default(api_key=api_key)
     messages.success(request, f"“{api_key.label}” is now your default key.")
@@ -136,7 +131,7 @@ def key_default(request, key_id: int):
 @login_required
 def key_refresh(request, key_id: int):
     api_key = _get_key(request, key_id)
-    if refused := _post_only(request):
+    if refused := refuse_method(request, "POST"):
         return refused
     try:
         api_key_refresh(api_key=api_key)
@@ -161,7 +156,7 @@ def key_delete(request, key_id: int):
         successor = api_key_successor(api_key=api_key)
         context = {"key": api_key, "successor": successor}
         return render(request, "playground/key_delete.html", context)
-    if refused := _post_only(request):
+    if refused := refuse_method(request, "POST"):
         return refused
     successor = api_key_delete(api_key=api_key)
     message = f"Deleted “{api_key.label}” {api_key.hint}."

@@ -9,12 +9,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from playground.forms import PresetForm, PresetImportForm
 from playground.models import Preset, PresetVersion
 from playground.preset_files import PresetFileError, presets_export_bytes, presets_import
 from playground.presets import preset_duplicate, preset_rename, preset_restore, setup_diff
+from playground.views.common import refuse_method
 
 PAGE_SIZE = 25
 # Enough to fix a file by; a broken file of 500 presets would otherwise fill pages.
@@ -46,9 +47,10 @@ def preset_list(request):
 
 
 @login_required
-@require_GET
 def preset_detail(request, preset_id: int):
     preset = _get_preset(request, preset_id)
+    if refused := refuse_method(request, "GET"):
+        return refused
     version = preset.latest_version
     return render(
         request,
@@ -58,9 +60,10 @@ def preset_detail(request, preset_id: int):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
 def preset_rename_view(request, preset_id: int):
     preset = _get_preset(request, preset_id)
+    if refused := refuse_method(request, "GET", "POST"):
+        return refused
     form = PresetForm(request.POST if request.method == "POST" else None, instance=preset)
     if request.method == "POST":
         if form.is_valid():
@@ -76,17 +79,20 @@ def preset_rename_view(request, preset_id: int):
 
 
 @login_required
-@require_POST
 def preset_duplicate_view(request, preset_id: int):
-    copy = preset_duplicate(preset=_get_preset(request, preset_id))
+    preset = _get_preset(request, preset_id)
+    if refused := refuse_method(request, "POST"):
+        return refused
+    copy = preset_duplicate(preset=preset)
     messages.success(request, f"Created “{copy.name}”.")
     return redirect(copy)
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
 def preset_delete(request, preset_id: int):
     preset = _get_preset(request, preset_id)
+    if refused := refuse_method(request, "GET", "POST"):
+        return refused
     if request.method == "POST":
         name = preset.name
         preset.delete()
@@ -100,9 +106,10 @@ def preset_delete(request, preset_id: int):
 
 
 @login_required
-@require_GET
 def preset_versions(request, preset_id: int):
     preset = _get_preset(request, preset_id)
+    if refused := refuse_method(request, "GET"):
+        return refused
     versions = list(preset.versions.all())
     return render(
         request,
@@ -126,9 +133,10 @@ def _version_number(value: str) -> int | None:
 
 
 @login_required
-@require_GET
 def preset_diff(request, preset_id: int):
     preset = _get_preset(request, preset_id)
+    if refused := refuse_method(request, "GET"):
+        return refused
     versions = {version.number: version for version in preset.versions.all()}
     a = _version_number(request.GET.get("a", ""))
     b = _version_number(request.GET.get("b", ""))
@@ -152,9 +160,10 @@ def preset_diff(request, preset_id: int):
 
 
 @login_required
-@require_POST
 def preset_restore_view(request, preset_id: int, number: int):
     preset = _get_preset(request, preset_id)
+    if refused := refuse_method(request, "POST"):
+        return refused
     restored = preset_restore(preset=preset, version=_get_version(preset, number))
     messages.success(request, f"Version {number} restored as version {restored.number}.")
     return redirect("preset-versions", preset_id=preset.pk)
@@ -169,9 +178,10 @@ def _download(content: bytes, filename: str) -> HttpResponse:
 
 
 @login_required
-@require_GET
 def preset_export(request, preset_id: int):
     preset = _get_preset(request, preset_id)
+    if refused := refuse_method(request, "GET"):
+        return refused
     filename = f"preset-{slugify(preset.name)[:60] or preset.pk}.json"
     return _download(presets_export_bytes(presets=[preset]), filename)
 

@@ -7,12 +7,11 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_POST
 
 from playground import sharing
 from playground.models import Preset, Run, Share
 from playground.rendering import render_markdown
-from playground.views.navigation import go_to
+from playground.views.common import go_to, refuse_method
 
 
 def _created(request, share: Share) -> HttpResponse:
@@ -22,16 +21,18 @@ def _created(request, share: Share) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def preset_share(request, preset_id: int):
     preset = get_object_or_404(Preset, pk=preset_id, owner=request.user)
+    if refused := refuse_method(request, "POST"):
+        return refused
     return _created(request, sharing.preset_share(preset=preset))
 
 
 @login_required
-@require_POST
 def run_share(request, run_id: int):
     run = get_object_or_404(Run, pk=run_id, owner=request.user)
+    if refused := refuse_method(request, "POST"):
+        return refused
     try:
         share = sharing.run_share(run=run)
     except sharing.NotShareable as error:
@@ -48,9 +49,10 @@ def share_list(request):
 
 
 @login_required
-@require_POST
 def share_revoke(request, share_id: int):
     share = get_object_or_404(Share, pk=share_id, owner=request.user)
+    if refused := refuse_method(request, "POST"):
+        return refused
     sharing.share_revoke(share=share)
     messages.success(request, "The link is revoked: it now answers “not found”.")
     return redirect("shares")
@@ -97,6 +99,8 @@ def shared_fork(request, token: str):
     share = Share.objects.filter(token=token, revoked_at__isnull=True).first()
     if share is None:
         raise Http404
+    if refused := refuse_method(request, "GET", "POST"):
+        return refused
     name, _ = sharing.shared_setup(share)
     if request.method == "POST":
         preset = sharing.shared_fork(share=share, owner=request.user)

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import aclosing
 
 from asgiref.sync import sync_to_async
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -19,6 +19,7 @@ from playground.models import Run, RunColumn
 from playground.runs import column_apply, run_fail, run_finish
 from playground.streaming import ColumnState, multiplex, sse_event
 from playground.upstream import Connection, get_client, run_connection
+from playground.views.common import refuse_method
 
 TEMPLATE = "playground/compare.html"
 
@@ -39,7 +40,7 @@ def _stream_response(content: AsyncIterator[bytes]) -> StreamingHttpResponse:
     return response
 
 
-async def run_stream(request, run_id: int) -> StreamingHttpResponse:
+async def run_stream(request, run_id: int) -> HttpResponse:
     user = await request.auser()
     if not user.is_authenticated:
         raise Http404
@@ -47,6 +48,8 @@ async def run_stream(request, run_id: int) -> StreamingHttpResponse:
         run = await Run.objects.select_related("owner", "api_key").aget(pk=run_id, owner=user)
     except Run.DoesNotExist:
         raise Http404 from None
+    if refused := refuse_method(request, "GET"):
+        return refused
     claimed = await Run.objects.filter(pk=run.pk, status=Run.Status.PENDING).aupdate(
         status=Run.Status.STREAMING, started_at=timezone.now()
     )

@@ -1,0 +1,26 @@
+"""Small answers every view family shares: redirects that work with and without htmx,
+and method checks that come after the owner lookup."""
+
+from django.http import HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, resolve_url
+
+
+def go_to(request, to, *args) -> HttpResponse:
+    """A redirect; for htmx, an `HX-Redirect` so the whole page moves, not a fragment."""
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = resolve_url(to, *args)
+        return response
+    return redirect(to, *args)
+
+
+def refuse_method(request, *allowed: str) -> HttpResponse | None:
+    """A 405 when the method is not one of `allowed`, else None.
+
+    Views that name someone's object call it after looking the object up for the person,
+    so another person's object answers 404 to every method, never 405 (which would
+    tell that it exists).
+    """
+    if "GET" in allowed:
+        allowed = (*allowed, "HEAD")
+    return None if request.method in allowed else HttpResponseNotAllowed(allowed)
