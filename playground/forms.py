@@ -107,8 +107,7 @@ class RunForm(SetupForm):
         # The person's own keys; without any, runs use the server's key or the demo.
         keys = ApiKey.objects.filter(owner=owner) if owner else ApiKey.objects.none()
         if keys.exists():
-            self.fields["key"].queryset = keys
-            self.fields["key"].label_from_instance = lambda key: f"{key.label} {key.hint}"
+            self.fields["key"].queryset = keys  # shown as ApiKey.__str__: "label …abcd"
             self.fields["key"].initial = keys.filter(is_default=True).first()
         else:
             del self.fields["key"]
@@ -127,27 +126,6 @@ class RunForm(SetupForm):
             if model not in self.catalog_ids:
                 self.add_error(None, f"Column {number}: unknown model “{model}”.")
         return cleaned
-
-
-class PresetSaveForm(forms.Form):
-    """The name and description under which the compare page saves its setup as a preset."""
-
-    # These fields sit inside the run form: a browser-side `required` would block Run.
-    use_required_attribute = False
-
-    name = forms.CharField(
-        max_length=200,
-        label="Preset name",
-        error_messages={"required": "Name the preset to save it."},
-        widget=forms.TextInput(attrs={"data-testid": "preset-name", "placeholder": "Preset name"}),
-    )
-    description = forms.CharField(
-        required=False,
-        max_length=2000,
-        widget=forms.TextInput(
-            attrs={"data-testid": "preset-description", "placeholder": "Description (optional)"}
-        ),
-    )
 
 
 class FirstAccountForm(UserCreationForm):
@@ -213,6 +191,24 @@ class PresetForm(forms.ModelForm):
             "name": forms.TextInput(attrs={"data-testid": "preset-name"}),
             "description": forms.Textarea(attrs={"rows": 3, "data-testid": "preset-description"}),
         }
+
+
+class PresetSaveForm(PresetForm):
+    """The name and description under which the compare page saves its setup."""
+
+    # These fields sit inside the run form: a browser-side `required` would block Run.
+    use_required_attribute = False
+
+    class Meta(PresetForm.Meta):
+        widgets = {
+            "name": forms.TextInput(
+                attrs={"data-testid": "preset-name", "placeholder": "Preset name"}
+            ),
+            "description": forms.TextInput(
+                attrs={"data-testid": "preset-description", "placeholder": "Description (optional)"}
+            ),
+        }
+        error_messages = {"name": {"required": "Name the preset to save it."}}
 
 
 class PresetImportForm(forms.Form):

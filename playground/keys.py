@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from playground.crypto import KeyUnavailable, decrypt_secret, encrypt_secret
+from playground.crypto import KeyUnavailable, encrypt_secret
 from playground.models import ApiKey
 from playground.openrouter import KeyInfo, OpenRouterError
 from playground.upstream import Connection, get_client
@@ -28,7 +28,6 @@ __all__ = [
     "api_key_create",
     "api_key_delete",
     "api_key_refresh",
-    "api_key_secret",
     "api_key_set_default",
     "api_key_successor",
     "is_refusal",
@@ -126,11 +125,6 @@ def api_key_create(*, owner, label: str, key: str, info: KeyInfo) -> ApiKey:
         )
 
 
-def api_key_secret(api_key: ApiKey) -> str:
-    """The key in clear, to send to OpenRouter and nowhere else. Raises KeyUnavailable."""
-    return decrypt_secret(api_key.secret, owner_id=api_key.owner_id)
-
-
 @sensitive_variables("key")
 def api_key_refresh(*, api_key: ApiKey) -> ApiKey:
     """Asks OpenRouter about the key again and stores the answer.
@@ -139,7 +133,7 @@ def api_key_refresh(*, api_key: ApiKey) -> ApiKey:
     (`info["rejected"]`) and the OpenRouterError raised; when it cannot be reached,
     nothing changes. Raises KeyUnavailable when the key cannot be decrypted.
     """
-    key = api_key_secret(api_key)
+    key = api_key.reveal()
     try:
         info = api_key_check(key=key)
     except OpenRouterError as error:

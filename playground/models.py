@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from playground.crypto import decrypt_secret
 from playground.rendering import render_markdown
 
 
@@ -215,6 +216,13 @@ class ApiKey(models.Model):
     @property
     def hint(self) -> str:
         return f"…{self.last_four}"
+
+    def reveal(self) -> str:
+        """The key in clear, to send to OpenRouter and nowhere else.
+
+        Raises KeyUnavailable when the stored value cannot be decrypted for its owner.
+        """
+        return decrypt_secret(self.secret, owner_id=self.owner_id)
 
 
 class Preset(models.Model):

@@ -6,7 +6,6 @@ headers or stream events.
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -65,11 +64,16 @@ def run_share(*, run: Run) -> Share:
     )
 
 
-def share_open(*, token: str) -> Share | None:
-    """The active share of a link, counted as opened; None for unknown or revoked links."""
-    share = (
+def active_share(token: str) -> Share | None:
+    """The share of a link; None for unknown or revoked links."""
+    return (
         Share.objects.select_related("preset").filter(token=token, revoked_at__isnull=True).first()
     )
+
+
+def share_open(*, token: str) -> Share | None:
+    """The active share of a link, counted as opened; None for unknown or revoked links."""
+    share = active_share(token)
     if share is None:
         return None
     now = timezone.now()
@@ -96,7 +100,6 @@ def shared_fork(*, share: Share, owner) -> Preset:
     """Copies what a link shares into the viewer's own presets."""
     name, setup = shared_setup(share)
     description = share.preset.description if share.kind == Share.Kind.PRESET else ""
-    with transaction.atomic():
-        return preset_create(
-            owner=owner, name=name, description=description, setup=setup, note="Copied from a link"
-        )
+    return preset_create(
+        owner=owner, name=name, description=description, setup=setup, note="Copied from a link"
+    )

@@ -13,7 +13,7 @@ from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.core.cache import cache
 
-from playground.crypto import KeyUnavailable, decrypt_secret
+from playground.crypto import KeyUnavailable
 from playground.fake_openrouter import FakeOpenRouter
 from playground.openrouter import ModelInfo, OpenRouterClient, redact_key
 
@@ -74,7 +74,7 @@ def connection_for(user, api_key=None) -> Connection:
         return _fallback_connection()
     return Connection(
         "user",
-        decrypt_secret(api_key.secret, owner_id=api_key.owner_id),
+        api_key.reveal(),
         settings.OPENROUTER_BASE_URL,
         key_label=api_key.label,
         key_id=api_key.pk,

@@ -93,6 +93,17 @@ def serve(app):
         thread.join(timeout=10)
 
 
+@pytest.fixture
+def upstream(settings):
+    """The fake serving as the real OpenRouter on a loopback port (OPENROUTER_BASE_URL)."""
+    from playground.fake_openrouter import FakeOpenRouter
+
+    fake = FakeOpenRouter(time_scale=0)
+    with serve(fake.asgi_app) as url:
+        settings.OPENROUTER_BASE_URL = f"{url}/api/v1"
+        yield fake
+
+
 @pytest.fixture(scope="session")
 def _uvicorn_server(django_db_setup, django_db_blocker):
     """The real ASGI application (static files included), for the whole session."""

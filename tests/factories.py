@@ -4,7 +4,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from playground.models import Run
+from playground.crypto import encrypt_secret
+from playground.models import ApiKey, Run
 from playground.presets import preset_create
 from playground.setups import setup_from_values
 from playground.upstream import connection_for
@@ -46,3 +47,14 @@ def a_finished_run(
     run.finished_at = timezone.now()
     run.save()
     return run
+
+
+def a_stored_key(owner, label: str, key: str, *, default: bool = False) -> ApiKey:
+    """A person's key as stored after the check with OpenRouter (without that check)."""
+    return ApiKey.objects.create(
+        owner=owner,
+        label=label,
+        secret=encrypt_secret(key, owner_id=owner.pk),
+        last_four=key[-4:],
+        is_default=default,
+    )

@@ -10,10 +10,8 @@ import httpx
 import pytest
 from django.test import Client
 
-from playground.fake_openrouter import FakeOpenRouter
-from playground.keys import KEY_SLICE_CHARS
 from playground.models import ApiKey, Preset, Run, Share
-from tests.conftest import serve
+from tests.test_keys import key_slices
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,22 +20,9 @@ KEY = "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
 MODELS = ["demo/swift", "demo/echo", "demo/fail-auth"]
 
 
-def key_slices(key: str = KEY) -> list[str]:
-    return [key[i : i + KEY_SLICE_CHARS] for i in range(len(key) - KEY_SLICE_CHARS + 1)]
-
-
 def slices_in(text: str, key: str = KEY) -> list[str]:
     lowered = text.lower()
     return sorted({piece for piece in key_slices(key) if piece.lower() in lowered})
-
-
-@pytest.fixture
-def upstream(settings):
-    """The fake serving as the real OpenRouter on a loopback port."""
-    fake = FakeOpenRouter(time_scale=0)
-    with serve(fake.asgi_app) as url:
-        settings.OPENROUTER_BASE_URL = f"{url}/api/v1"
-        yield fake
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import pytest
 from django.test import Client
 
 from playground.crypto import decrypt_secret, encrypt_secret
-from playground.fake_openrouter import FakeOpenRouter
 from playground.fake_openrouter.server import INVALID_KEY
 from playground.keys import KEY_SLICE_CHARS
 from playground.models import ApiKey
@@ -21,14 +20,6 @@ KEY = "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
 OTHER_KEY = "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"
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def upstream(settings):
-    fake = FakeOpenRouter(time_scale=0)
-    with serve(fake.asgi_app) as url:
-        settings.OPENROUTER_BASE_URL = f"{url}/api/v1"
-        yield fake
 
 
 def key_slices(key: str) -> list[str]:

@@ -12,12 +12,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from playground import sharing
-from playground.crypto import encrypt_secret
 from playground.fake_openrouter import FakeOpenRouter
 from playground.models import ApiKey, Preset, PresetVersion, Run, RunColumn, Share
 from playground.presets import preset_save_version
 from tests.conftest import serve
-from tests.factories import a_finished_run, a_preset, a_setup
+from tests.factories import a_finished_run, a_preset, a_setup, a_stored_key
 
 pytestmark = pytest.mark.django_db
 
@@ -74,20 +73,10 @@ class World:
         }
 
 
-def stored_key(owner, label: str, key: str, *, default: bool = False) -> ApiKey:
-    return ApiKey.objects.create(
-        owner=owner,
-        label=label,
-        secret=encrypt_secret(key, owner_id=owner.pk),
-        last_four=key[-4:],
-        is_default=default,
-    )
-
-
 @pytest.fixture
 def world(alice, bob, upstream) -> World:
-    key = stored_key(alice, "work", KEY, default=True)
-    spare_key = stored_key(alice, "spare", SPARE_KEY)
+    key = a_stored_key(alice, "work", KEY, default=True)
+    spare_key = a_stored_key(alice, "spare", SPARE_KEY)
     run = a_finished_run(alice)
     preset = a_preset(alice)
     preset_save_version(preset=preset, setup=a_setup(prompt="Name four rivers."))
@@ -95,7 +84,7 @@ def world(alice, bob, upstream) -> World:
     # Bob has things of his own, so a lookup that forgot the owner would find something.
     a_finished_run(bob)
     a_preset(bob, name="Bob's")
-    stored_key(bob, "bobs", SPARE_KEY, default=True)
+    a_stored_key(bob, "bobs", SPARE_KEY, default=True)
     upstream.requests.clear()
     return World(run, preset, key, spare_key, share)
 

@@ -6,35 +6,14 @@ import pytest
 from django.test import Client
 from httpx_sse import connect_sse
 
-from playground.crypto import encrypt_secret
-from playground.fake_openrouter import FakeOpenRouter
-from playground.models import ApiKey, Run
-from tests.conftest import serve
+from playground.models import Run
+from tests.factories import a_stored_key
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 WORK_KEY = "sk-or-v1-work-0123456789abcdef0123456789abcdef-w0rk"
 HOME_KEY = "sk-or-v1-home-fedcba9876543210fedcba9876543210-h0me"
 SERVER_KEY = "sk-or-v1-server-5555555555555555555555555555-srv1"
-
-
-def add_key(owner, label, key, *, default=False) -> ApiKey:
-    return ApiKey.objects.create(
-        owner=owner,
-        label=label,
-        secret=encrypt_secret(key, owner_id=owner.pk),
-        last_four=key[-4:],
-        is_default=default,
-    )
-
-
-@pytest.fixture
-def upstream(settings):
-    """The fake serving as the real OpenRouter on a loopback port."""
-    fake = FakeOpenRouter(time_scale=0)
-    with serve(fake.asgi_app) as url:
-        settings.OPENROUTER_BASE_URL = f"{url}/api/v1"
-        yield fake
 
 
 def post_run(client, **fields):
@@ -76,8 +55,8 @@ def test_the_default_key_is_used_and_named_on_the_run_page(
     asgi_server, alice_client, alice, upstream, settings
 ):
     settings.OPENROUTER_API_KEY = SERVER_KEY
-    add_key(alice, "Home", HOME_KEY)
-    work = add_key(alice, "Work", WORK_KEY, default=True)
+    a_stored_key(alice, "Home", HOME_KEY)
+    work = a_stored_key(alice, "Work", WORK_KEY, default=True)
     page = alice_client.get("/").content.decode()
     assert 'data-testid="demo-banner"' not in page
     assert f'<option value="{work.pk}" selected>Work …w0rk</option>' in page
@@ -98,8 +77,8 @@ def test_the_default_key_is_used_and_named_on_the_run_page(
 
 
 def test_the_chosen_key_wins_over_the_default(asgi_server, alice_client, alice, upstream):
-    add_key(alice, "Work", WORK_KEY, default=True)
-    home = add_key(alice, "Home", HOME_KEY)
+    a_stored_key(alice, "Work", WORK_KEY, default=True)
+    home = a_stored_key(alice, "Home", HOME_KEY)
     post_run(alice_client, key=str(home.pk))
     run = Run.objects.get()
     assert run.api_key == home and "Home" in run.key_description
@@ -108,12 +87,12 @@ def test_the_chosen_key_wins_over_the_default(asgi_server, alice_client, alice, 
 
 
 def test_another_persons_key_cannot_be_chosen(alice_client, alice, bob, upstream):
-    bobs = add_key(bob, "Bob's", HOME_KEY, default=True)
+    bobs = a_stored_key(bob, "Bob's", HOME_KEY, default=True)
     # Alice has no keys: no key field is offered, so the value is ignored.
     post_run(alice_client, key=str(bobs.pk))
     assert Run.objects.get().key_source == "demo"
     # With keys of her own, a foreign id is a field error and nothing is saved.
-    add_key(alice, "Mine", WORK_KEY, default=True)
+    a_stored_key(alice, "Mine", WORK_KEY, default=True)
     response = post_run(alice_client, key=str(bobs.pk))
     assert "does not exist any more" in response.content.decode()
     assert Run.objects.count() == 1 and not Run.objects.filter(api_key=bobs).exists()
@@ -122,7 +101,7 @@ def test_another_persons_key_cannot_be_chosen(alice_client, alice, bob, upstream
 def test_a_key_deleted_before_the_run_streams_ends_every_column_with_the_reason(
     asgi_server, alice_client, alice, upstream
 ):
-    key = add_key(alice, "Work", WORK_KEY, default=True)
+    key = a_stored_key(alice, "Work", WORK_KEY, default=True)
     post_run(alice_client, models=["demo/swift", "demo/echo"])
     run = Run.objects.get()
     key.delete()
@@ -137,7 +116,7 @@ def test_a_key_deleted_before_the_run_streams_ends_every_column_with_the_reason(
 
 
 def test_a_key_that_no_longer_decrypts_is_a_clear_form_error(alice_client, alice, upstream):
-    key = add_key(alice, "Work", WORK_KEY, default=True)
+    key = a_stored_key(alice, "Work", WORK_KEY, default=True)
     key.secret = key.secret[:-6] + ("A" if key.secret[-6] != "A" else "B") + key.secret[-5:]
     key.save()
     response = post_run(alice_client)
@@ -147,7 +126,7 @@ def test_a_key_that_no_longer_decrypts_is_a_clear_form_error(alice_client, alice
 
 
 def test_the_run_page_never_names_someone_elses_key(alice, bob, upstream):
-    add_key(bob, "Bob's secret project", HOME_KEY, default=True)
+    a_stored_key(bob, "Bob's secret project", HOME_KEY, default=True)
     viewer = Client()
     viewer.force_login(alice)
     assert "Bob's secret project" not in viewer.get("/").content.decode()

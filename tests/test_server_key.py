@@ -6,9 +6,7 @@ import httpx
 import pytest
 from httpx_sse import connect_sse
 
-from playground.fake_openrouter import FakeOpenRouter
 from playground.models import Run
-from tests.conftest import serve
 
 KEY = "sk-or-v1-server-secret-9f3a"
 
@@ -16,13 +14,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def upstream(settings):
-    fake = FakeOpenRouter(time_scale=0)
-    with serve(fake.asgi_app) as url:
-        settings.OPENROUTER_API_KEY = KEY
-        settings.OPENROUTER_BASE_URL = f"{url}/api/v1"
-        settings.OPENROUTER_APP_TITLE = "Playground Tests"
-        yield fake
+def upstream(upstream, settings):
+    settings.OPENROUTER_API_KEY = KEY
+    settings.OPENROUTER_APP_TITLE = "Playground Tests"
+    return upstream
 
 
 def test_a_run_uses_the_server_key_and_never_shows_it(upstream, asgi_server, client, alice):

@@ -1,7 +1,7 @@
 """Small answers every view family shares: redirects that work with and without htmx,
 and method checks that come after the owner lookup."""
 
-from django.http import HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, resolve_url
 
 
@@ -24,3 +24,11 @@ def refuse_method(request, *allowed: str) -> HttpResponse | None:
     if "GET" in allowed:
         allowed = (*allowed, "HEAD")
     return None if request.method in allowed else HttpResponseNotAllowed(allowed)
+
+
+def number_or_404(value) -> int:
+    """A whole number from a query string (`?preset=12`); anything else is "not found"."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404 from None

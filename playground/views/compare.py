@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 
 from playground.crypto import KeyUnavailable
@@ -14,7 +14,8 @@ from playground.runs import run_create
 from playground.setups import setup_from_cleaned, setup_from_run, setup_initial
 from playground.upstream import Connection, catalog_connection, connection_for, model_catalog
 from playground.views import history
-from playground.views.common import go_to, refuse_method
+from playground.views.common import go_to, number_or_404, refuse_method
+from playground.views.presets import preset_for
 
 DEMO_COLUMNS = ["demo/swift", "demo/reasoner"]
 TEMPLATE = "playground/compare.html"
@@ -27,8 +28,8 @@ def _catalog(connection: Connection) -> tuple[list[ModelInfo], str]:
         return [], f"The model list could not be loaded: {error.message}"
 
 
-def _form(request, *args, **kwargs) -> RunForm:
-    catalog, catalog_error = _catalog(catalog_connection(request.user))
+def _form(request, *args, connection: Connection | None = None, **kwargs) -> RunForm:
+    catalog, catalog_error = _catalog(connection or catalog_connection(request.user))
     return RunForm(
         *args, catalog=catalog, catalog_error=catalog_error, owner=request.user, **kwargs
     )
@@ -55,14 +56,6 @@ def _context(
     }
 
 
-def _get_preset(request, preset_id) -> Preset:
-    try:
-        preset_id = int(preset_id)
-    except (TypeError, ValueError):
-        raise Http404 from None
-    return get_object_or_404(Preset, pk=preset_id, owner=request.user)
-
-
 def _form_errors(request, context: dict) -> HttpResponse:
     """The compare form again with its errors; with htmx it replaces the form in place
     and the last run stays on screen."""
@@ -82,29 +75,23 @@ def compare(request):
     initial: dict = {}
     requested = [m.strip() for m in request.GET.get("models", "").split(",") if m.strip()]
     if "preset" in request.GET:
-        preset = _get_preset(request, request.GET["preset"])
+        preset = preset_for(request, request.GET["preset"])
     if refused := refuse_method(request, "GET"):
         return refused
     if preset is not None:
         versions = preset.versions.all()
         if "version" in request.GET:
-            version = get_object_or_404(versions, number=_number(request.GET["version"]))
+            version = get_object_or_404(versions, number=number_or_404(request.GET["version"]))
         else:
             version = versions.first()
         initial, requested = setup_initial(version.setup)
-    form = _form(request, initial=initial)
-    default = DEMO_COLUMNS if catalog_connection(request.user).is_demo else ["", ""]
+    connection = catalog_connection(request.user)
+    form = _form(request, initial=initial, connection=connection)
+    default = DEMO_COLUMNS if connection.is_demo else ["", ""]
     column_models = requested[:MAX_COLUMNS] or default
     return render(
         request, TEMPLATE, _context(form=form, column_models=column_models, preset=preset)
     )
-
-
-def _number(value: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise Http404 from None
 
 
 @login_required
@@ -158,7 +145,7 @@ def run_detail(request, run_id: int):
 @login_required
 def preset_save(request, preset_id: int | None = None):
     """Saves the compare form's setup: as a new preset, or as the next version of one."""
-    preset = _get_preset(request, preset_id) if preset_id is not None else None
+    preset = preset_for(request, preset_id) if preset_id is not None else None
     if refused := refuse_method(request, "POST"):
         return refused
     form = _form(request, request.POST, saving_preset=True)

@@ -18,7 +18,6 @@ from playground.keys import (
     api_key_create,
     api_key_delete,
     api_key_refresh,
-    api_key_secret,
     api_key_set_default,
     api_key_successor,
     is_refusal,
@@ -77,7 +76,7 @@ def _rows(owner) -> list[KeyRow]:
     rows = []
     for api_key in ApiKey.objects.filter(owner=owner):
         try:
-            api_key_secret(api_key)
+            api_key.reveal()
         except KeyUnavailable:
             rows.append(KeyRow(api_key, available=False))
         else:

@@ -15,15 +15,16 @@ from playground.forms import PresetForm, PresetImportForm
 from playground.models import Preset, PresetVersion
 from playground.preset_files import PresetFileError, presets_export_bytes, presets_import
 from playground.presets import preset_duplicate, preset_rename, preset_restore, setup_diff
-from playground.views.common import refuse_method
+from playground.views.common import number_or_404, refuse_method
 
 PAGE_SIZE = 25
 # Enough to fix a file by; a broken file of 500 presets would otherwise fill pages.
 MAX_PROBLEMS_SHOWN = 100
 
 
-def _get_preset(request, preset_id: int) -> Preset:
-    return get_object_or_404(Preset, pk=preset_id, owner=request.user)
+def preset_for(request, preset_id: int | str) -> Preset:
+    """The person's own preset, or 404 (also for an id that is not a number)."""
+    return get_object_or_404(Preset, pk=number_or_404(preset_id), owner=request.user)
 
 
 def _get_version(preset: Preset, number: int) -> PresetVersion:
@@ -48,7 +49,7 @@ def preset_list(request):
 
 @login_required
 def preset_detail(request, preset_id: int):
-    preset = _get_preset(request, preset_id)
+    preset = preset_for(request, preset_id)
     if refused := refuse_method(request, "GET"):
         return refused
     version = preset.latest_version
@@ -61,7 +62,7 @@ def preset_detail(request, preset_id: int):
 
 @login_required
 def preset_rename_view(request, preset_id: int):
-    preset = _get_preset(request, preset_id)
+    preset = preset_for(request, preset_id)
     if refused := refuse_method(request, "GET", "POST"):
         return refused
     form = PresetForm(request.POST if request.method == "POST" else None, instance=preset)
@@ -80,7 +81,7 @@ def preset_rename_view(request, preset_id: int):
 
 @login_required
 def preset_duplicate_view(request, preset_id: int):
-    preset = _get_preset(request, preset_id)
+    preset = preset_for(request, preset_id)
     if refused := refuse_method(request, "POST"):
         return refused
     copy = preset_duplicate(preset=preset)
@@ -90,7 +91,7 @@ def preset_duplicate_view(request, preset_id: int):
 
 @login_required
 def preset_delete(request, preset_id: int):
-    preset = _get_preset(request, preset_id)
+    preset = preset_for(request, preset_id)
     if refused := refuse_method(request, "GET", "POST"):
         return refused
     if request.method == "POST":
@@ -107,7 +108,7 @@ def preset_delete(request, preset_id: int):
 
 @login_required
 def preset_versions(request, preset_id: int):
-    preset = _get_preset(request, preset_id)
+    preset = preset_for(request, preset_id)
     if refused := refuse_method(request, "GET"):
         return refused
     versions = list(preset.versions.all())
@@ -134,7 +135,7 @@ def _version_number(value: str) -> int | None:
 
 @login_required
 def preset_diff(request, preset_id: int):
-    preset = _get_preset(request, preset_id)
+    preset = preset_for(request, preset_id)
     if refused := refuse_method(request, "GET"):
         return refused
     versions = {version.number: version for version in preset.versions.all()}
@@ -161,7 +162,7 @@ def preset_diff(request, preset_id: int):
 
 @login_required
 def preset_restore_view(request, preset_id: int, number: int):
-    preset = _get_preset(request, preset_id)
+    preset = preset_for(request, preset_id)
     if refused := refuse_method(request, "POST"):
         return refused
     restored = preset_restore(preset=preset, version=_get_version(preset, number))
@@ -179,7 +180,7 @@ def _download(content: bytes, filename: str) -> HttpResponse:
 
 @login_required
 def preset_export(request, preset_id: int):
-    preset = _get_preset(request, preset_id)
+    preset = preset_for(request, preset_id)
     if refused := refuse_method(request, "GET"):
         return refused
     filename = f"preset-{slugify(preset.name)[:60] or preset.pk}.json"

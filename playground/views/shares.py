@@ -96,7 +96,7 @@ def shared(request, token: str):
 @login_required
 def shared_fork(request, token: str):
     """GET asks whether to copy the shared setup into the viewer's presets; POST copies it."""
-    share = Share.objects.filter(token=token, revoked_at__isnull=True).first()
+    share = sharing.active_share(token)
     if share is None:
         raise Http404
     if refused := refuse_method(request, "GET", "POST"):

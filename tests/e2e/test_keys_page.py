@@ -1,22 +1,11 @@
 """The keys page in a real browser: add a key OpenRouter accepts, be told why it refuses
 another, pick the default, delete with a confirmation. The fake serves as the real API."""
 
-import pytest
 from playwright.sync_api import expect
 
-from playground.fake_openrouter import FakeOpenRouter
 from playground.fake_openrouter.server import INVALID_KEY
 from playground.models import ApiKey
-from tests.conftest import serve
 from tests.test_keys import KEY, OTHER_KEY, assert_no_key_material
-
-
-@pytest.fixture
-def upstream(settings):
-    fake = FakeOpenRouter(time_scale=0)
-    with serve(fake.asgi_app) as url:
-        settings.OPENROUTER_BASE_URL = f"{url}/api/v1"
-        yield fake
 
 
 def add_key(page, label: str, key: str) -> None:
