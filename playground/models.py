@@ -113,6 +113,22 @@ class RunColumn(models.Model):
     model = models.CharField(max_length=200, help_text="The model id that was requested.")
     request_body = models.JSONField(help_text="The exact body sent upstream.")
     request_headers = models.JSONField(default=dict, help_text="Headers sent, key redacted.")
+    response_status = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The HTTP status OpenRouter answered with."
+    )
+    response_headers = models.JSONField(default=dict, blank=True)
+    response = models.JSONField(
+        default=dict,
+        blank=True,
+        encoder=StreamJSONEncoder,
+        help_text="The last response object the stream carried (the final one).",
+    )
+    marks = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Timeline moments in ms since the request was sent: first byte, first "
+        "reasoning, first answer, last token, end.",
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
 
     output_text = models.TextField(blank=True)

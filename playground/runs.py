@@ -16,6 +16,7 @@ STREAM_FIELDS = [
     "status", "output_text", "reasoning_text", "tool_calls", "input_tokens", "output_tokens",
     "reasoning_tokens", "cached_tokens", "cost", "ttft_ms", "total_ms", "served_model",
     "generation_id", "incomplete_reason", "error", "events", "events_truncated",
+    "request_headers", "response_status", "response_headers", "response", "marks",
 ]  # fmt: skip
 
 
@@ -102,6 +103,13 @@ def column_apply(column: RunColumn, state: ColumnState) -> None:
         column.error = {"message": "Stopped before the answer was complete.", "kind": "cancelled"}
     column.events = state.events
     column.events_truncated = state.events_truncated
+    if state.request_headers:
+        # The headers actually sent replace the ones planned when the run was created.
+        column.request_headers = state.request_headers
+    column.response_status = state.response_status
+    column.response_headers = state.response_headers
+    column.response = state.fold.response
+    column.marks = state.marks
 
 
 def run_finish(run: Run, columns: list[RunColumn], *, cancelled: bool) -> None:

@@ -13,18 +13,23 @@ import asyncio
 import html
 import logging
 import re
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 
 from playground.openrouter import (
+    FunctionCallArgumentsDelta,
     OpenRouterError,
     OutputTextDelta,
     ReasoningSummaryDelta,
     ReasoningTextDelta,
     RefusalDelta,
     ResponseFold,
+    StreamComment,
     StreamEvent,
+    StreamOpened,
+    redact_headers,
 )
 
 # 40 ms: fast enough that text looks continuous (25 updates a second), slow enough that a
@@ -54,35 +59,84 @@ def sse_comment(text: str = "") -> bytes:
 
 @dataclass
 class ColumnState:
-    """What one column has received so far, with its timings on the loop's clock."""
+    """What one column has received so far, with its timings on `time.perf_counter`'s
+    clock: the moment the request was sent, and the moment the bytes of each event
+    arrived (not when they were processed)."""
 
     position: int
     fold: ResponseFold = field(default_factory=ResponseFold)
     started_at: float | None = None
+    first_byte_at: float | None = None
     first_token_at: float | None = None
+    first_reasoning_at: float | None = None
+    first_answer_at: float | None = None
+    last_token_at: float | None = None
     ended_at: float | None = None
     cancelled: bool = False
+    response_status: int | None = None
+    response_headers: dict[str, str] = field(default_factory=dict)
+    request_headers: dict[str, str] = field(default_factory=dict)
     events: list[dict] = field(default_factory=list)
     events_truncated: bool = False
 
-    def record(self, event: StreamEvent, now: float) -> None:
+    def record(self, event: StreamEvent) -> None:
+        """Notes an event's arrival: stored for the inspector (comments too, up to the
+        cap) and counted in the timeline's marks."""
+        now = event.arrived if event.arrived is not None else time.perf_counter()
+        if isinstance(event, StreamOpened):
+            self.first_byte_at = now
+            self.response_status = event.status
+            self.response_headers = event.headers
+            self.request_headers = redact_headers(event.request_headers)
+            return
         if len(self.events) < MAX_STORED_EVENTS:
-            self.events.append({"t_ms": self._ms(now), "event": event.raw})
+            t_ms = self._ms(now)
+            if isinstance(event, StreamComment):
+                self.events.append({"t_ms": t_ms, "comment": event.text})
+            else:
+                self.events.append({"t_ms": t_ms, "event": event.raw})
         else:
             self.events_truncated = True
+        if not getattr(event, "delta", ""):
+            return
+        # A tool call's arguments are the answer of a column that calls a tool.
+        kind = "output" if isinstance(event, FunctionCallArgumentsDelta) else _delta_kind(event)
+        if kind == "reasoning" and self.first_reasoning_at is None:
+            self.first_reasoning_at = now
+        if kind == "output" and self.first_answer_at is None:
+            self.first_answer_at = now
+        if kind and self.first_token_at is None:
+            self.first_token_at = now
+        self.last_token_at = now
 
-    def _ms(self, moment: float | None) -> int | None:
+    def _ms(self, moment: float | None) -> float | None:
+        """Milliseconds since the request was sent, to a hundredth."""
         if moment is None or self.started_at is None:
             return None
-        return round((moment - self.started_at) * 1000)
+        return round((moment - self.started_at) * 1000, 2)
 
     @property
     def ttft_ms(self) -> int | None:
-        return self._ms(self.first_token_at)
+        return _whole(self._ms(self.first_token_at))
 
     @property
     def total_ms(self) -> int | None:
-        return self._ms(self.ended_at)
+        return _whole(self._ms(self.ended_at))
+
+    @property
+    def marks(self) -> dict[str, float | None]:
+        """The timeline's moments in ms since the request was sent."""
+        return {
+            "first_byte_ms": self._ms(self.first_byte_at),
+            "first_reasoning_ms": self._ms(self.first_reasoning_at),
+            "first_answer_ms": self._ms(self.first_answer_at),
+            "last_token_ms": self._ms(self.last_token_at),
+            "end_ms": self._ms(self.ended_at),
+        }
+
+
+def _whole(ms: float | None) -> int | None:
+    return None if ms is None else round(ms)
 
 
 # Queue messages: (position, kind, text) with kind "output", "reasoning" or "end".
@@ -104,18 +158,14 @@ async def run_column(state: ColumnState, open_stream: StreamOpener, queue: async
     Cancellation (the browser went away) propagates: closing the stream generator closes
     the upstream request at once.
     """
-    loop = asyncio.get_running_loop()
-    state.started_at = loop.time()
+    state.started_at = time.perf_counter()
     try:
         async for event in open_stream():
-            now = loop.time()
-            state.record(event, now)
+            state.record(event)
             state.fold.apply(event)
             kind = _delta_kind(event)
             delta = getattr(event, "delta", "")
             if kind and delta:
-                if state.first_token_at is None:
-                    state.first_token_at = now
                 queue.put_nowait((state.position, kind, delta))
         if not state.fold.finished:
             state.fold.fail(
@@ -127,7 +177,7 @@ async def run_column(state: ColumnState, open_stream: StreamOpener, queue: async
         # A bug of ours must end this column visibly, not leave the run waiting forever.
         logger.exception("Column %s failed while reading its stream", state.position)
         state.fold.fail(OpenRouterError.bad_response("The playground failed to read this answer."))
-    state.ended_at = loop.time()
+    state.ended_at = time.perf_counter()
     queue.put_nowait((state.position, "end", ""))
 
 
@@ -191,7 +241,7 @@ async def multiplex(
         for task in tasks:
             with suppress(asyncio.CancelledError, Exception):
                 await task
-        now = loop.time()
+        now = time.perf_counter()
         for state in states.values():
             if state.ended_at is None:
                 state.cancelled = True

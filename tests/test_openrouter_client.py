@@ -13,7 +13,9 @@ from playground.openrouter import (
     OutputTextDelta,
     ResponseCompleted,
     ResponseFold,
+    StreamComment,
     StreamEvent,
+    StreamOpened,
     UnknownEvent,
 )
 
@@ -128,11 +130,13 @@ async def collect(upstream: Upstream, body: dict | None = None) -> list[StreamEv
         base_url=BASE_URL, app_url="https://app.test", app_title="Play", transport=upstream
     )
     try:
-        return [
+        events = [
             event async for event in client.stream(body or {"model": "m"}, api_key="sk-or-v1-key1")
         ]
     finally:
         await client.aclose()
+    # The response head and comments are for the inspector; these tests read payloads.
+    return [event for event in events if not isinstance(event, StreamOpened | StreamComment)]
 
 
 def answer(events: list[StreamEvent]) -> str:

@@ -70,12 +70,12 @@ def test_redacted_headers_hide_the_key_and_keep_the_rest():
 
     redacted = redact_headers(headers)
 
-    assert redacted["Authorization"] == "Bearer …abcd"
+    assert redacted["Authorization"] == "Bearer sk-or-…abcd"
     assert redacted["X-OpenRouter-Title"] == "t"
     assert headers["Authorization"] == "Bearer sk-or-v1-0123456789abcd"
 
 
 def test_redaction_finds_the_authorization_header_in_any_case():
     assert redact_headers({"authorization": "Bearer sk-or-v1-zzzz9876"}) == {
-        "authorization": "Bearer …9876"
+        "authorization": "Bearer sk-or-…9876"
     }

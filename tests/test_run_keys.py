@@ -66,7 +66,7 @@ def test_the_default_key_is_used_and_named_on_the_run_page(
     assert run.key_source == "user" and run.api_key == work
     assert run.key_label == "Work" and run.key_hint == "…w0rk"
     assert "Your key “Work” …w0rk" in response.content.decode()
-    assert run.columns.get().request_headers["Authorization"] == "Bearer …w0rk"
+    assert run.columns.get().request_headers["Authorization"] == "Bearer sk-or-…w0rk"
 
     events = stream(asgi_server, alice_client, run)
     assert events[-1][0] == "done" and run.columns.get().status == "done"

@@ -54,7 +54,7 @@ def test_a_run_uses_the_server_key_and_never_shows_it(upstream, asgi_server, cli
     # The inspector's copy says what was really sent, the key aside.
     assert stored["X-OpenRouter-Title"] == sent.headers["x-openrouter-title"]
     assert stored["HTTP-Referer"] == sent.headers["http-referer"]
-    assert stored["Authorization"] == "Bearer …9f3a"
+    assert stored["Authorization"] == "Bearer sk-or-…9f3a"
 
 
 def test_the_catalog_comes_from_the_configured_api(upstream, alice_client):

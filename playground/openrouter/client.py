@@ -3,6 +3,7 @@ details."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 
@@ -10,7 +11,7 @@ import httpx
 
 from .catalog import ModelInfo, parse_models
 from .errors import OpenRouterError
-from .events import StreamEvent, iter_events
+from .events import StreamEvent, StreamOpened, iter_events
 from .key import KeyInfo, parse_key_info
 from .request import build_headers
 
@@ -37,7 +38,8 @@ class OpenRouterClient:
         self._http = httpx.AsyncClient(transport=transport, timeout=timeout)
 
     async def stream(self, body: dict, *, api_key: str) -> AsyncIterator[StreamEvent]:
-        """The events of one streamed response.
+        """The events of one streamed response, after a `StreamOpened` with the response's
+        status and headers.
 
         Raises OpenRouterError for an error status, a broken or timed-out connection, or
         a body that is not an event stream. Closing the generator early closes the
@@ -48,6 +50,12 @@ class OpenRouterClient:
             async with self._http.stream(
                 "POST", f"{self._base_url}/responses", json=body, headers=headers
             ) as response:
+                yield StreamOpened(
+                    status=response.status_code,
+                    headers=_as_sent(response.headers),
+                    request_headers=_as_sent(response.request.headers),
+                    arrived=time.perf_counter(),
+                )
                 if not response.is_success:
                     raise OpenRouterError.from_http(
                         response.status_code, response.headers, await response.aread()
@@ -88,3 +96,13 @@ class OpenRouterClient:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+
+
+def _as_sent(headers: httpx.Headers) -> dict[str, str]:
+    """Headers with their names spelled as on the wire, in order; a repeated header's
+    values joined with commas."""
+    joined: dict[str, str] = {}
+    for raw_name, raw_value in headers.raw:
+        name, value = raw_name.decode("latin-1"), raw_value.decode("latin-1")
+        joined[name] = f"{joined[name]}, {value}" if name in joined else value
+    return joined

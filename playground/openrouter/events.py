@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from contextlib import aclosing
+import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
 import httpx
-import httpx_sse
+
+# The public `EventSource` drops comment lines and hides when bytes arrived; the inspector
+# needs both, so the reader below drives httpx-sse's own line and event decoders (pinned
+# in the lock file) over timed chunks instead of hand-parsing SSE.
+from httpx_sse._decoders import SSEDecoder, SSELineDecoder
 
 from ._values import as_dict, as_int, as_str, is_int
 from .errors import OpenRouterError
@@ -20,6 +24,26 @@ from .errors import OpenRouterError
 class StreamEvent:
     raw: dict = field(default_factory=dict, repr=False)
     sequence_number: int | None = None
+    # When the bytes carrying the event arrived, on `time.perf_counter`'s clock.
+    arrived: float | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class StreamOpened(StreamEvent):
+    """Not a payload: the HTTP response's head arrived (its first byte). Comes first, also
+    before an error status is raised. `request_headers` are the ones actually sent,
+    Authorization included: redact before storing or showing them."""
+
+    status: int
+    headers: dict = field(repr=False)
+    request_headers: dict = field(repr=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class StreamComment(StreamEvent):
+    """An SSE comment line, such as `: OPENROUTER PROCESSING` while a model thinks."""
+
+    text: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -183,7 +207,7 @@ _EVENT_CLASSES: dict[str, type[StreamEvent]] = {
 _READERS = {"int": as_int, "str": as_str, "dict": as_dict}
 
 
-def parse_event(data: dict, sse_event: str = "") -> StreamEvent:
+def parse_event(data: dict, sse_event: str = "", arrived: float | None = None) -> StreamEvent:
     """The typed event for one decoded payload; never raises on missing or odd fields.
 
     Dispatch is on the JSON `type`: OpenRouter sends no `event:` lines (SPEC §4.1), so
@@ -194,6 +218,7 @@ def parse_event(data: dict, sse_event: str = "") -> StreamEvent:
     common: dict[str, Any] = {
         "raw": data,
         "sequence_number": sequence_number if is_int(sequence_number) else None,
+        "arrived": arrived,
     }
     event_class = _EVENT_CLASSES.get(event_type)
     if event_class is None:
@@ -229,25 +254,37 @@ def decode_data(data: str) -> dict | None:
     return decoded
 
 
-async def iter_events(response: httpx.Response) -> AsyncIterator[StreamEvent]:
-    """The events of a streamed response, up to `[DONE]` or the end of the body.
+async def iter_events(
+    response: httpx.Response, *, clock: Callable[[], float] = time.perf_counter
+) -> AsyncIterator[StreamEvent]:
+    """The events of a streamed response, comments included, up to `[DONE]` or the end of
+    the body. Each carries the time its chunk of bytes arrived, read before any of the
+    chunk is parsed, so a slow consumer does not shift the times.
 
     OpenAI's own stream ends without `[DONE]` (SPEC §4.1), so the end of the body is a
-    normal end too; whether a terminal event came is for the caller to judge.
+    normal end too; whether a terminal event came is for the caller to judge. An event
+    left without its closing blank line at the end of the body is dropped, as the SSE
+    standard says.
     """
-    try:
-        async with aclosing(httpx_sse.EventSource(response).aiter_sse()) as sse_events:
-            async for sse in sse_events:
-                # An SSE block without data lines carries nothing to dispatch.
-                if not sse.data:
-                    continue
-                data = decode_data(sse.data)
-                if data is None:
-                    return
-                yield parse_event(data, sse.event)
-    except httpx_sse.SSEError as exc:
-        content_type = response.headers.get("content-type", "")
+    content_type = response.headers.get("content-type", "").partition(";")[0]
+    if "text/event-stream" not in content_type:
         raise OpenRouterError.bad_response(
             f"OpenRouter answered with {content_type or 'no content type'!r}"
             " instead of an event stream."
-        ) from exc
+        )
+    lines = SSELineDecoder()
+    decoder = SSEDecoder()
+    async for text in response.aiter_text():
+        arrived = clock()
+        for line in lines.decode(text):
+            if line.startswith(":"):
+                yield StreamComment(text=line[1:].strip(), arrived=arrived)
+                continue
+            sse = decoder.decode(line)
+            # An SSE block without data lines carries nothing to dispatch.
+            if sse is None or not sse.data:
+                continue
+            data = decode_data(sse.data)
+            if data is None:
+                return
+            yield parse_event(data, sse.event, arrived)

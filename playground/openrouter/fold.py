@@ -119,6 +119,7 @@ class ResponseFold:
         self._model = ""
         self._response_id = ""
         self._incomplete_reason: str | None = None
+        self._response: dict = {}
 
     def apply(self, event: StreamEvent) -> None:
         match event:
@@ -240,7 +241,13 @@ class ResponseFold:
     def finished(self) -> bool:
         return self._status != "in_progress"
 
+    @property
+    def response(self) -> dict:
+        """The latest response object the stream carried: the final one once it ended."""
+        return self._response
+
     def _absorb(self, response: dict) -> None:
+        self._response = response or self._response
         self._response_id = as_str(response.get("id")) or self._response_id
         self._model = as_str(response.get("model")) or self._model
         self._usage = Usage.from_api(response.get("usage")) or self._usage

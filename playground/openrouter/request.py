@@ -68,10 +68,18 @@ def redact_key(key: str) -> str:
     return f"…{key[-4:]}"
 
 
+# OpenRouter's keys start with this; showing it tells a reader which kind of key was sent
+# without giving away any of the random part.
+KEY_PREFIX = "sk-or-"
+
+
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """The headers as they may be logged or shown: the API key reduced to its last four."""
+    """The headers as they may be logged or shown: the API key reduced to OpenRouter's
+    public prefix and its last four, "Bearer sk-or-…abcd"."""
     redacted = dict(headers)
     for name, value in headers.items():
         if name.lower() == "authorization":
-            redacted[name] = f"Bearer {redact_key(value.removeprefix('Bearer '))}"
+            key = value.removeprefix("Bearer ")
+            prefix = KEY_PREFIX if key.startswith(KEY_PREFIX) and len(key) > 16 else ""
+            redacted[name] = f"Bearer {prefix}{redact_key(key)}"
     return redacted
