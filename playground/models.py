@@ -111,6 +111,9 @@ class RunColumn(models.Model):
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="columns")
     position = models.PositiveSmallIntegerField()
     model = models.CharField(max_length=200, help_text="The model id that was requested.")
+    request_url = models.CharField(
+        max_length=500, blank=True, help_text="Where the request went (the demo's is simulated)."
+    )
     request_body = models.JSONField(help_text="The exact body sent upstream.")
     request_headers = models.JSONField(default=dict, help_text="Headers sent, key redacted.")
     response_status = models.PositiveSmallIntegerField(

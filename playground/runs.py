@@ -52,6 +52,7 @@ def run_create(*, owner, setup: dict[str, Any], connection: Connection) -> Run:
                 run=run,
                 position=position,
                 model=column["model"],
+                request_url=f"{connection.base_url.rstrip('/')}/responses",
                 request_body=build_body(
                     RequestParams(
                         model=column["model"],

@@ -2,12 +2,34 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from playground.views import accounts, compare, history, keys, presets, shares, stream
+from playground.views import (
+    accounts,
+    compare,
+    history,
+    inspect,
+    keys,
+    presets,
+    shares,
+    stream,
+    usage,
+)
 
 urlpatterns = [
     path("", compare.compare, name="compare"),
     path("runs/", compare.runs, name="runs"),
     path("runs/<int:run_id>/", compare.run_detail, name="run-detail"),
+    path("runs/<int:run_id>/inspect/", inspect.run_inspect, name="run-inspect"),
+    path("runs/<int:run_id>/download/", inspect.run_download, name="run-download"),
+    path(
+        "runs/<int:run_id>/columns/<int:position>/",
+        inspect.column_inspect,
+        name="column-inspect",
+    ),
+    path(
+        "runs/<int:run_id>/columns/<int:position>/events/",
+        inspect.column_events,
+        name="column-events",
+    ),
     path("runs/<int:run_id>/rerun/", history.run_rerun, name="run-rerun"),
     path("runs/<int:run_id>/delete/", history.run_delete, name="run-delete"),
     path("runs/<int:run_id>/save-preset/", history.run_save_preset, name="run-save-preset"),
@@ -39,6 +61,8 @@ urlpatterns = [
         name="preset-restore",
     ),
     path("presets/<int:preset_id>/export/", presets.preset_export, name="preset-export"),
+    path("usage/", usage.usage, name="usage"),
+    path("usage/export.csv", usage.usage_export, name="usage-export"),
     path("keys/", keys.key_list, name="keys"),
     path("keys/<int:key_id>/default/", keys.key_default, name="key-default"),
     path("keys/<int:key_id>/refresh/", keys.key_refresh, name="key-refresh"),

@@ -166,7 +166,19 @@ def test_no_page_header_stream_download_or_log_line_holds_any_part_of_the_key(
     run_share = Share.objects.get(kind="run")
     seen.add("owner: run page", owner.get(f"/runs/{run.pk}/"), status=200)
     seen.add("owner: run page (htmx)", owner.get(f"/runs/{run.pk}/", headers=htmx), status=200)
+    seen.add("owner: run inspector", owner.get(f"/runs/{run.pk}/inspect/"), status=200)
+    seen.add("owner: run download", owner.get(f"/runs/{run.pk}/download/"), status=200)
+    for column in run.columns.all():
+        inspector = f"/runs/{run.pk}/columns/{column.position}/"
+        seen.add(f"owner: inspector of {column.model}", owner.get(inspector), status=200)
+        seen.add(
+            f"owner: events of {column.model}",
+            owner.get(f"{inspector}events/?page=1", headers=htmx),
+            status=200,
+        )
     seen.add("owner: history", owner.get("/runs/"), status=200)
+    seen.add("owner: usage", owner.get("/usage/"), status=200)
+    seen.add("owner: usage CSV", owner.get("/usage/export.csv"), status=200)
     seen.add("owner: history search", owner.get("/runs/?q=rivers&model=demo/swift"), status=200)
     seen.add("owner: run delete confirm", owner.get(f"/runs/{run.pk}/delete/"), status=200)
     seen.add(
@@ -230,9 +242,12 @@ def test_no_page_header_stream_download_or_log_line_holds_any_part_of_the_key(
     seen.add("bob: compare", other.get("/"), status=200)
     seen.add("bob: presets", other.get("/presets/"), status=200)
     seen.add("bob: history", other.get("/runs/"), status=200)
+    seen.add("bob: usage", other.get("/usage/"), status=200)
     seen.add("bob: keys", other.get("/keys/"), status=200)
     seen.add("bob: alice's run", other.get(f"/runs/{run.pk}/"), status=404)
     seen.add("bob: alice's stream", other.get(f"/runs/{run.pk}/stream/"), status=404)
+    seen.add("bob: alice's inspector", other.get(f"/runs/{run.pk}/columns/0/"), status=404)
+    seen.add("bob: alice's download", other.get(f"/runs/{run.pk}/download/"), status=404)
     seen.add("bob: alice's key", other.get(f"/keys/{api_key.pk}/delete/"), status=404)
     seen.add("anonymous: login page", anonymous.get("/accounts/login/"), status=200)
     seen.add("anonymous: alice's run", anonymous.get(f"/runs/{run.pk}/"), status=302)

@@ -116,6 +116,10 @@ ROUTES = [
     ),
     Route("run-share", "/runs/{run}/share/", {"POST": (302, True)}),
     Route("run-stream", "/runs/{run}/stream/", {"GET": (200, False)}),
+    Route("run-inspect", "/runs/{run}/inspect/", {"GET": (200, False)}),
+    Route("run-download", "/runs/{run}/download/", {"GET": (200, False)}),
+    Route("column-inspect", "/runs/{run}/columns/0/", {"GET": (200, False)}),
+    Route("column-events", "/runs/{run}/columns/1/events/?type=comment", {"GET": (200, False)}),
     Route("preset-share", "/presets/{preset}/share/", {"POST": (302, True)}),
     Route("share-revoke", "/shares/{share}/revoke/", {"POST": (302, True)}),
     Route(

@@ -1,5 +1,5 @@
-// The compare page's own behaviour: adding and removing columns, keyboard shortcuts,
-// and Stop. Streaming itself is htmx's SSE extension.
+// The pages' own behaviour: adding and removing columns, keyboard shortcuts, Stop and
+// the inspector's copy buttons. Streaming itself is htmx's SSE extension.
 (function () {
   "use strict";
 
@@ -56,6 +56,20 @@
     htmx.swap(run, stopped.outerHTML, { swapStyle: "outerHTML", swapDelay: 0, settleDelay: 0 });
   }
 
+  // Copy buttons on the inspector: the text of the element they name, as shown.
+  function copyText(button) {
+    const source = document.getElementById(button.dataset.copyTarget);
+    if (!source || !navigator.clipboard) return;
+    navigator.clipboard.writeText(source.textContent).then(
+      function () {
+        button.textContent = "Copied";
+      },
+      function () {
+        button.textContent = "Copy failed: select the text instead";
+      },
+    );
+  }
+
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-testid=add-column]")) {
       addColumn();
@@ -64,6 +78,8 @@
       refreshColumns();
     } else if (event.target.closest("[data-testid=stop]")) {
       stopRun();
+    } else if (event.target.closest("[data-copy-target]")) {
+      copyText(event.target.closest("[data-copy-target]"));
     }
   });
 
