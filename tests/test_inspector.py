@@ -3,7 +3,10 @@ run's overview with its charts; the run as a JSON download."""
 
 import html
 import json
+import os
 import re
+import subprocess
+import sys
 from decimal import Decimal
 
 import httpx
@@ -256,3 +259,44 @@ def test_a_run_not_yet_finished_says_its_inspector_is_waiting(alice_client, alic
     page = alice_client.get(f"/runs/{run.pk}/columns/0/").content.decode()
 
     assert "This run has not finished" in page
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("snippet_id", ["python-httpx", "python-openai"])
+def test_code_copied_from_a_real_run_sends_that_run_s_request_again(
+    snippet_id, upstream, settings, asgi_server, client, alice, tmp_path
+):
+    key = "sk-or-v1-" + "7c1d" * 16
+    settings.OPENROUTER_API_KEY = key
+    client.force_login(alice)
+    run = streamed_run(client, asgi_server, upstream, ["demo/echo"])
+    column = run.columns.get()
+    page = client.get(f"/runs/{run.pk}/columns/0/").content.decode()
+    code = html.unescape(
+        re.search(
+            rf'<pre id="snippet-{snippet_id}" data-testid="snippet-code">(.*?)</pre>', page, re.S
+        ).group(1)
+    )
+    assert key not in code and key[-12:-4] not in code
+    # The column went to the configured API: the code calls the same URL.
+    assert column.request_url == f"{settings.OPENROUTER_BASE_URL}/responses"
+    assert settings.OPENROUTER_BASE_URL in code
+    path = tmp_path / "snippet.py"
+    path.write_text(code, encoding="utf-8")
+    upstream.requests.clear()
+
+    result = subprocess.run(
+        [sys.executable, str(path)],
+        env=os.environ | {"OPENROUTER_API_KEY": "sk-or-v1-someone-else", "NO_PROXY": "127.0.0.1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == column.output_text.strip()
+    [again] = upstream.requests
+    assert again.json == column.request_body
+    assert again.headers["x-openrouter-title"] == column.request_headers["X-OpenRouter-Title"]
+    assert again.headers["authorization"] == "Bearer sk-or-v1-someone-else"
