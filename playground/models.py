@@ -97,6 +97,13 @@ class Run(models.Model):
         return "Demo: simulated responses"
 
 
+class RunColumnQuerySet(models.QuerySet):
+    def without_stream_record(self):
+        """Columns without what only the inspector and the download read: the raw events
+        (thousands for a long answer) and the response's head and final object."""
+        return self.defer("events", "response", "response_headers")
+
+
 class RunColumn(models.Model):
     """One model's answer within a run, with everything needed to inspect it later."""
 
@@ -158,6 +165,8 @@ class RunColumn(models.Model):
         default=list, blank=True, encoder=StreamJSONEncoder, help_text="Raw stream events, capped."
     )
     events_truncated = models.BooleanField(default=False)
+
+    objects = RunColumnQuerySet.as_manager()
 
     class Meta:
         ordering = ["position"]

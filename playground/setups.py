@@ -38,7 +38,7 @@ def setup_from_run(run) -> dict[str, Any]:
         prompt=run.prompt,
         instructions=run.instructions,
         parameters={name: getattr(run, name) for name in PARAMETERS},
-        models=[column.model for column in run.columns.all()],
+        models=list(run.columns.values_list("model", flat=True)),
     )
 
 

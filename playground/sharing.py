@@ -47,7 +47,7 @@ def run_snapshot(run: Run) -> dict[str, Any]:
                     "tokens_per_second": column.tokens_per_second,
                 },
             }
-            for column in run.columns.all()
+            for column in run.columns.without_stream_record()
         ],
     }
 

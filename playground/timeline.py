@@ -26,6 +26,7 @@ TOKEN_EVENTS = frozenset(
 )
 # When OpenRouter reports no output tokens: about four characters to a token.
 CHARS_PER_TOKEN = 4
+NUMBER = (int, float)
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def _token_arrivals(column: RunColumn) -> list[tuple[float, int]]:
     for entry in column.events:
         event = entry.get("event")
         t_ms = entry.get("t_ms")
-        if not isinstance(event, dict) or not isinstance(t_ms, int | float):
+        if not isinstance(event, dict) or not isinstance(t_ms, NUMBER):
             continue
         delta = event.get("delta")
         if event.get("type") in TOKEN_EVENTS and isinstance(delta, str) and delta:
@@ -124,7 +125,7 @@ def _stalls(column: RunColumn, *, start_ms: float, stall_ms: int, scale: float) 
     times += [
         float(entry["t_ms"])
         for entry in column.events
-        if "event" in entry and isinstance(entry.get("t_ms"), int | float)
+        if "event" in entry and isinstance(entry.get("t_ms"), NUMBER)
     ]
     stalls = []
     for before, after in pairwise(times):
@@ -192,7 +193,7 @@ def column_timeline(column: RunColumn, *, stall_ms: int = STALL_MS) -> Timeline 
     moments = [Mark(key="sent", label=MARK_LABELS["sent"], ms=0.0, x=0.0)]
     for key in ("first_byte_ms", "first_reasoning_ms", "first_answer_ms", "last_token_ms"):
         ms = marks.get(key)
-        if isinstance(ms, int | float):
+        if isinstance(ms, NUMBER):
             moments.append(Mark(key=key, label=MARK_LABELS[key], ms=ms, x=round(ms * scale, 1)))
     first_byte = marks.get("first_byte_ms") or 0.0
     bars, peak, estimated = _bars(column, end_ms=end_ms, scale=scale)

@@ -50,7 +50,7 @@ def _context(
         "catalog_error": form.catalog_error,
         "max_columns": MAX_COLUMNS,
         "run": run,
-        "columns": list(run.columns.all()) if run else [],
+        "columns": list(run.columns.without_stream_record()) if run else [],
         "preset": preset,
         "preset_form": preset_form or PresetSaveForm(),
     }
@@ -122,7 +122,9 @@ def _run_create(request):
     )
     if request.htmx:
         response = render(
-            request, f"{TEMPLATE}#run", {"run": run, "columns": list(run.columns.all())}
+            request,
+            f"{TEMPLATE}#run",
+            {"run": run, "columns": list(run.columns.without_stream_record())},
         )
         response["HX-Push-Url"] = run.get_absolute_url()
         return response

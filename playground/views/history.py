@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Sum
+from django.db.models import Prefetch, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 
 from playground.crypto import KeyUnavailable
@@ -34,7 +34,9 @@ def run_list(request):
         runs = runs.filter(columns__model=model).distinct()
     if status in Run.Status.values:
         runs = runs.filter(status=status)
-    runs = runs.annotate(total_cost=Sum("columns__cost")).prefetch_related("columns")
+    runs = runs.annotate(total_cost=Sum("columns__cost")).prefetch_related(
+        Prefetch("columns", queryset=RunColumn.objects.only("run_id", "position", "model"))
+    )
     page = Paginator(runs.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )

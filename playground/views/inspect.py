@@ -79,7 +79,7 @@ def column_inspect(request, run_id: int, position: int):
     context = {
         "run": run,
         "column": column,
-        "columns": list(run.columns.all()),
+        "columns": list(run.columns.without_stream_record()),
         "request_headers": _headers_text(column.request_headers),
         "request_json": pretty_json(column.request_body),
         "response_headers": _headers_text(column.response_headers),
@@ -120,7 +120,7 @@ def run_inspect(request, run_id: int):
     run = _run_for(request, run_id)
     if refused := refuse_method(request, "GET"):
         return refused
-    columns = list(run.columns.all())
+    columns = list(run.columns.without_stream_record())
     return render(
         request,
         "playground/inspect/run.html",

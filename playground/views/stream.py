@@ -53,7 +53,7 @@ async def run_stream(request, run_id: int) -> HttpResponse:
     claimed = await Run.objects.filter(pk=run.pk, status=Run.Status.PENDING).aupdate(
         status=Run.Status.STREAMING, started_at=timezone.now()
     )
-    columns = [column async for column in run.columns.order_by("position")]
+    columns = [column async for column in run.columns.without_stream_record()]
     if not claimed:
         await run.arefresh_from_db()
         return _stream_response(_replay(run, columns))
