@@ -39,6 +39,8 @@ class Run(models.Model):
         STREAMING = "streaming"
         DONE = "done"
         CANCELLED = "cancelled"
+        # The server stopped (shut down or died) while the run was streaming.
+        INTERRUPTED = "interrupted"
 
     class KeySource(models.TextChoices):
         DEMO = "demo", "demo: simulated responses"
@@ -85,7 +87,7 @@ class Run(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.CANCELLED)
+        return self.status in (self.Status.DONE, self.Status.CANCELLED, self.Status.INTERRUPTED)
 
     @property
     def key_description(self) -> str:

@@ -1,9 +1,13 @@
 """Creating a run and storing what its stream produced."""
 
+import logging
+import time
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, transaction
+from django.db import connection as database
 from django.utils import timezone
 
 from playground.models import Run, RunColumn
@@ -18,6 +22,19 @@ STREAM_FIELDS = [
     "generation_id", "incomplete_reason", "error", "events", "events_truncated",
     "request_headers", "response_status", "response_headers", "response", "marks",
 ]  # fmt: skip
+
+# Pauses before the final write is tried again when the database is busy ("database is
+# locked") or gone for a moment: until it succeeds, the answers exist only in memory.
+FINAL_WRITE_RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0)
+# Every column ends within PLAYGROUND_COLUMN_MAX_SECONDS; a run still "streaming" this
+# much later has no stream left (its server process stopped) and will never end alone.
+STALE_MARGIN_SECONDS = 60
+INTERRUPTED_ERROR = {
+    "message": "The server stopped before this answer was complete.",
+    "kind": "interrupted",
+}
+
+logger = logging.getLogger(__name__)
 
 
 def run_create(*, owner, setup: dict[str, Any], connection: Connection) -> Run:
@@ -73,7 +90,9 @@ def run_create(*, owner, setup: dict[str, Any], connection: Connection) -> Run:
 def column_apply(column: RunColumn, state: ColumnState) -> None:
     """Copies a column's stream state onto its row (in memory; `run_finish` saves)."""
     fold = state.fold
-    if state.cancelled:
+    if state.interrupted:
+        column.status = RunColumn.Status.ERROR
+    elif state.cancelled:
         column.status = RunColumn.Status.CANCELLED
     elif fold.status == "completed":
         column.status = RunColumn.Status.DONE
@@ -100,7 +119,9 @@ def column_apply(column: RunColumn, state: ColumnState) -> None:
     column.generation_id = fold.response_id
     column.incomplete_reason = fold.incomplete_reason or ""
     column.error = fold.error.to_dict() if fold.error else None
-    if state.cancelled and column.error is None:
+    if state.interrupted and column.error is None:
+        column.error = INTERRUPTED_ERROR
+    elif state.cancelled and column.error is None:
         column.error = {"message": "Stopped before the answer was complete.", "kind": "cancelled"}
     column.events = state.events
     column.events_truncated = state.events_truncated
@@ -113,13 +134,74 @@ def column_apply(column: RunColumn, state: ColumnState) -> None:
     column.marks = state.marks
 
 
-def run_finish(run: Run, columns: list[RunColumn], *, cancelled: bool) -> None:
-    """Saves the run's end state and every column in one transaction."""
-    run.status = Run.Status.CANCELLED if cancelled else Run.Status.DONE
+def run_finish(
+    run: Run, columns: list[RunColumn], *, cancelled: bool, interrupted: bool = False
+) -> None:
+    """Saves the run's end state and every column in one transaction, tried again a few
+    times when the database is busy or briefly gone.
+
+    `interrupted`: the stream was ended because the server is stopping. Raises
+    OperationalError when every try failed (the run then stays "streaming" until it is
+    found stale and marked interrupted).
+    """
+    if interrupted:
+        run.status = Run.Status.INTERRUPTED
+    else:
+        run.status = Run.Status.CANCELLED if cancelled else Run.Status.DONE
     run.finished_at = timezone.now()
+    for pause in (*FINAL_WRITE_RETRY_DELAYS, None):
+        try:
+            with transaction.atomic():
+                run.save(update_fields=["status", "finished_at"])
+                RunColumn.objects.bulk_update(columns, STREAM_FIELDS)
+            return
+        except OperationalError:
+            if pause is None:
+                raise
+            logger.warning("Saving run %s failed; trying again in %g s", run.pk, pause)
+            if not database.in_atomic_block:
+                # A connection that broke is opened again by the next query.
+                database.close()
+            time.sleep(pause)
+
+
+def stale_before() -> datetime:
+    """A run still streaming that started before this has no stream left."""
+    seconds = settings.PLAYGROUND_COLUMN_MAX_SECONDS + STALE_MARGIN_SECONDS
+    return timezone.now() - timedelta(seconds=seconds)
+
+
+def runs_interrupt_stale(*, owner=None) -> int:
+    """Marks as interrupted the runs left "streaming" by a server process that stopped
+    (their own or everyone's); returns how many. Their columns that never ended say so."""
+    stale = Run.objects.filter(status=Run.Status.STREAMING, started_at__lt=stale_before())
+    if owner is not None:
+        stale = stale.filter(owner=owner)
+    ids = list(stale.values_list("pk", flat=True))
+    if not ids:
+        return 0
     with transaction.atomic():
-        run.save(update_fields=["status", "finished_at"])
-        RunColumn.objects.bulk_update(columns, STREAM_FIELDS)
+        marked = Run.objects.filter(pk__in=ids, status=Run.Status.STREAMING).update(
+            status=Run.Status.INTERRUPTED, finished_at=timezone.now()
+        )
+        RunColumn.objects.filter(
+            run__in=ids,
+            run__status=Run.Status.INTERRUPTED,
+            status__in=[RunColumn.Status.PENDING, RunColumn.Status.STREAMING],
+        ).update(status=RunColumn.Status.ERROR, error=INTERRUPTED_ERROR)
+    return marked
+
+
+def run_interrupt_if_stale(run: Run) -> bool:
+    """Marks this run interrupted if it is stale (see `runs_interrupt_stale`), and then
+    reloads it."""
+    if run.status != Run.Status.STREAMING or run.started_at is None:
+        return False
+    if run.started_at >= stale_before():
+        return False
+    marked = runs_interrupt_stale(owner=run.owner_id) > 0
+    run.refresh_from_db()
+    return marked
 
 
 def run_fail(run: Run, columns: list[RunColumn], *, message: str) -> None:

@@ -48,6 +48,9 @@ INSTALLED_APPS = [
 # without a thread hop. Static files are served before Django (see asgi.py), not by
 # WhiteNoise's middleware, which is sync-only.
 MIDDLEWARE = [
+    # Outermost, so every answer carries the policy, including the ones other
+    # middleware makes themselves (a refused Host header, an HTTPS redirect).
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -55,7 +58,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -165,6 +167,11 @@ OPENROUTER_APP_TITLE = env.str("OPENROUTER_APP_TITLE", default="Model Playground
 PLAYGROUND_CATALOG_TTL = env.int("PLAYGROUND_CATALOG_TTL", default=600)
 # Speed of the simulated demo models: 1 is their natural pace, 0 streams at once.
 PLAYGROUND_DEMO_TIME_SCALE = env.float("PLAYGROUND_DEMO_TIME_SCALE", default=1.0)
+# Seconds a stream may go without a single byte (keep-alive comments count) before its
+# column ends with a timeout.
+OPENROUTER_READ_TIMEOUT = env.float("OPENROUTER_READ_TIMEOUT", default=60.0)
+# The longest one column may stream, keep-alive comments or not.
+PLAYGROUND_COLUMN_MAX_SECONDS = env.float("PLAYGROUND_COLUMN_MAX_SECONDS", default=600.0)
 
 # Accounts. Sign-up: "closed" (the admin adds people), "open", or "invite" (one-time
 # links the admin makes in Django admin, valid PLAYGROUND_INVITE_DAYS days).
@@ -177,6 +184,9 @@ PLAYGROUND_INVITE_DAYS = env.int("PLAYGROUND_INVITE_DAYS", default=7)
 PLAYGROUND_LOGIN_MAX_FAILURES = env.int("PLAYGROUND_LOGIN_MAX_FAILURES", default=5)
 PLAYGROUND_LOGIN_MAX_FAILURES_PER_IP = env.int("PLAYGROUND_LOGIN_MAX_FAILURES_PER_IP", default=20)
 PLAYGROUND_LOGIN_LOCK_SECONDS = env.int("PLAYGROUND_LOGIN_LOCK_SECONDS", default=900)
+# Runs one person may start per minute, and may have unfinished at once (0: no limit).
+PLAYGROUND_RUNS_PER_MINUTE = env.int("PLAYGROUND_RUNS_PER_MINUTE", default=20)
+PLAYGROUND_MAX_CONCURRENT_RUNS = env.int("PLAYGROUND_MAX_CONCURRENT_RUNS", default=4)
 # Whether runs of people without a key of their own may use OPENROUTER_API_KEY.
 PLAYGROUND_ALLOW_SERVER_KEY = env.bool("PLAYGROUND_ALLOW_SERVER_KEY", default=True)
 # Whether shared links open only for logged-in people.

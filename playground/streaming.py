@@ -1,21 +1,27 @@
 """Fan-out, merge, coalescing and SSE framing for one run's stream. No ORM here.
 
-One task per column reads its upstream stream and puts messages on one queue; the
-merge loop turns them into SSE events for the browser:
+One task per column reads its upstream stream and adds its text to the run's outbox,
+where it is coalesced as it comes; the merge loop turns the outbox into SSE events for
+the browser:
 
 - `c<N>-output` / `c<N>-reasoning`: escaped text to append, coalesced per column so the
   browser swaps at most about every FLUSH_INTERVAL seconds per column;
 - `c<N>-end`: the column's final HTML, rendered by the caller's `render_end`;
 - comments as keep-alives while nothing happens.
+
+The outbox holds one buffer of unsent text per column and kind, whatever the pace: a
+browser that reads slowly gets everything that arrived meanwhile as one event per
+column, and the server holds that text once, with nothing kept per event.
 """
 
 import asyncio
 import html
+import io
 import logging
 import re
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import suppress
+from contextlib import aclosing, suppress
 from dataclasses import dataclass, field
 
 from playground.openrouter import (
@@ -40,6 +46,9 @@ FLUSH_INTERVAL = 0.04
 KEEPALIVE_INTERVAL = 15.0
 # The raw events kept per column for the inspector; a long answer has a few thousand.
 MAX_STORED_EVENTS = 5000
+# After its last event a response has only `[DONE]` or the end of the body to send; a
+# stream that sends neither within this long is closed, and the column ends anyway.
+TERMINAL_GRACE = 0.25
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
@@ -73,6 +82,8 @@ class ColumnState:
     last_token_at: float | None = None
     ended_at: float | None = None
     cancelled: bool = False
+    # Cancelled because the server is stopping, not because the browser went away.
+    interrupted: bool = False
     response_status: int | None = None
     response_headers: dict[str, str] = field(default_factory=dict)
     request_headers: dict[str, str] = field(default_factory=dict)
@@ -139,8 +150,6 @@ def _whole(ms: float | None) -> int | None:
     return None if ms is None else round(ms)
 
 
-# Queue messages: (position, kind, text) with kind "output", "reasoning" or "end".
-type Message = tuple[int, str, str]
 type StreamOpener = Callable[[], AsyncIterator[StreamEvent]]
 
 
@@ -152,33 +161,118 @@ def _delta_kind(event: StreamEvent) -> str | None:
     return None
 
 
-async def run_column(state: ColumnState, open_stream: StreamOpener, queue: asyncio.Queue) -> None:
-    """Reads one column's upstream stream into its state, forwarding text to the queue.
+class Outbox:
+    """What the columns have for the browser and the merge loop has not sent yet: text
+    by (position, kind), the positions that ended, in order, and whether to stop."""
+
+    __slots__ = ("ended", "ready", "stopped", "text")
+
+    def __init__(self) -> None:
+        # A StringIO rather than a list of pieces: while a slow reader holds the merge
+        # loop back, the text grows in one buffer and each piece is let go at once.
+        self.text: dict[tuple[int, str], io.StringIO] = {}
+        self.ended: list[int] = []
+        self.stopped = False
+        # Set whenever something is added; the merge loop waits on it when idle.
+        self.ready = asyncio.Event()
+
+
+class Interrupt:
+    """Ends a multiplexed stream early from outside, e.g. when the server is stopping:
+    the columns that had not ended end at once, marked interrupted."""
+
+    def __init__(self) -> None:
+        self.fired = False
+        self._outbox: Outbox | None = None
+
+    def __call__(self) -> None:
+        if not self.fired:
+            self.fired = True
+            if self._outbox is not None:
+                self._stop(self._outbox)
+
+    def attach(self, outbox: Outbox) -> None:
+        self._outbox = outbox
+        if self.fired:
+            self._stop(outbox)
+
+    @staticmethod
+    def _stop(outbox: Outbox) -> None:
+        outbox.stopped = True
+        outbox.ready.set()
+
+
+async def run_column(
+    state: ColumnState,
+    open_stream: StreamOpener,
+    outbox: Outbox,
+    *,
+    max_seconds: float | None = None,
+) -> None:
+    """Reads one column's upstream stream into its state, adding its text to the outbox.
+
+    The column ends at the latest `max_seconds` after it started: keep-alive comments
+    reset the read timeout, so without this cap a stream of comments alone would hold it
+    forever. Once the response has ended (completed, incomplete, failed or an `error`
+    event) the stream gets TERMINAL_GRACE seconds to close before it is closed.
 
     Cancellation (the browser went away) propagates: closing the stream generator closes
     the upstream request at once.
     """
     state.started_at = time.perf_counter()
+    fold = state.fold
+    unsent = outbox.text
+    ready = outbox.ready
+    keys = {kind: (state.position, kind) for kind in ("output", "reasoning")}
+    ending = False
     try:
-        async for event in open_stream():
-            state.record(event)
-            state.fold.apply(event)
-            kind = _delta_kind(event)
-            delta = getattr(event, "delta", "")
-            if kind and delta:
-                queue.put_nowait((state.position, kind, delta))
-        if not state.fold.finished:
-            state.fold.fail(
+        async with asyncio.timeout(max_seconds) as deadline, aclosing(open_stream()) as events:
+            async for event in events:
+                state.record(event)
+                fold.apply(event)
+                kind = _delta_kind(event)
+                delta = getattr(event, "delta", "")
+                if kind and delta:
+                    key = keys[kind]
+                    buffer = unsent.get(key)
+                    if buffer is None:
+                        unsent[key] = buffer = io.StringIO()
+                        ready.set()
+                    buffer.write(delta)
+                elif not ending and fold.finished:
+                    ending = True
+                    _shorten(deadline, TERMINAL_GRACE)
+        if not fold.finished:
+            fold.fail(
                 OpenRouterError.bad_response("The stream ended before the answer was complete.")
             )
+    except TimeoutError:
+        if not fold.finished:
+            fold.fail(
+                OpenRouterError(
+                    kind="timeout",
+                    code="column_time_limit",
+                    message=f"Stopped after {max_seconds:g} s, the longest this playground "
+                    "waits for one answer.",
+                )
+            )
     except OpenRouterError as error:
-        state.fold.fail(error)
+        fold.fail(error)
     except Exception:
         # A bug of ours must end this column visibly, not leave the run waiting forever.
         logger.exception("Column %s failed while reading its stream", state.position)
         state.fold.fail(OpenRouterError.bad_response("The playground failed to read this answer."))
     state.ended_at = time.perf_counter()
-    queue.put_nowait((state.position, "end", ""))
+    outbox.ended.append(state.position)
+    ready.set()
+
+
+def _shorten(deadline: asyncio.Timeout, seconds: float) -> None:
+    """Moves the deadline to `seconds` from now, unless it is sooner already."""
+    when = asyncio.get_running_loop().time() + seconds
+    current = deadline.when()
+    if current is None or when < current:
+        deadline.reschedule(when)
 
 
 async def multiplex(
@@ -187,62 +281,86 @@ async def multiplex(
     *,
     flush_interval: float = FLUSH_INTERVAL,
     keepalive_interval: float = KEEPALIVE_INTERVAL,
+    column_max_seconds: float | None = None,
+    interrupt: Interrupt | None = None,
 ) -> AsyncIterator[bytes]:
     """Runs every column at once and yields the merged SSE bytes until all have ended.
 
+    Text is sent at once when none was sent for `flush_interval`, else with the next
+    batch; a column's end is sent with its last text.
+
     When the consumer stops early (the generator is closed or its task cancelled), every
     column task is cancelled and awaited, and the columns that had not ended are marked
-    cancelled with their end time.
+    cancelled with their end time. When `interrupt` fires, the same happens, the columns
+    are marked interrupted too, and each one's end event is still sent.
     """
     loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[Message] = asyncio.Queue()
+    outbox = Outbox()
+    unsent, ended, ready = outbox.text, outbox.ended, outbox.ready
     states = {state.position: state for state, _ in columns}
-    tasks = [asyncio.create_task(run_column(state, opener, queue)) for state, opener in columns]
-    pending: dict[tuple[int, str], list[str]] = {}
-    remaining = len(columns)
+    tasks = [
+        asyncio.create_task(run_column(state, opener, outbox, max_seconds=column_max_seconds))
+        for state, opener in columns
+    ]
+    unended = set(states)
     next_flush = loop.time()
+    if interrupt is not None:
+        interrupt.attach(outbox)
 
     def take(position: int, kind: str) -> bytes:
-        parts = pending.pop((position, kind), None)
-        return sse_event(f"c{position}-{kind}", html.escape("".join(parts))) if parts else b""
+        buffer = unsent.pop((position, kind), None)
+        if buffer is None:
+            return b""
+        return sse_event(f"c{position}-{kind}", html.escape(buffer.getvalue()))
 
-    def flush_all() -> bytes:
-        return b"".join(take(position, kind) for position, kind in list(pending))
+    def end(position: int) -> bytes:
+        unended.discard(position)
+        text = take(position, "output") + take(position, "reasoning")
+        return text + sse_event(f"c{position}-end", render_end(states[position]))
 
     try:
         # Sent at once so the browser sees the stream open before any model answers.
         yield sse_comment("stream open")
-        while remaining:
-            timeout = max(0.0, next_flush - loop.time()) if pending else keepalive_interval
+        while unended and not outbox.stopped:
             out = b""
-            try:
-                message = await asyncio.wait_for(queue.get(), timeout)
-            except TimeoutError:
-                message = None
-                if not pending:
-                    out += sse_comment("keep-alive")
-            while message is not None:
-                position, kind, text = message
-                if kind == "end":
-                    out += take(position, "output") + take(position, "reasoning")
-                    out += sse_event(f"c{position}-end", render_end(states[position]))
-                    remaining -= 1
-                else:
-                    pending.setdefault((position, kind), []).append(text)
-                message = queue.get_nowait() if not queue.empty() else None
-            if pending and loop.time() >= next_flush:
-                out += flush_all()
+            if unsent and not ended:
+                # Text is waiting for its batch: more text only joins it, so there is no
+                # need to wake for it; an end or a stop waits at most this long too.
+                await asyncio.sleep(max(0.0, next_flush - loop.time()))
+            elif not ended:
+                ready.clear()
+                try:
+                    await asyncio.wait_for(ready.wait(), keepalive_interval)
+                except TimeoutError:
+                    out = sse_comment("keep-alive")
+            while ended:
+                out += end(ended.pop(0))
+            if unsent and loop.time() >= next_flush:
+                out += b"".join(take(position, kind) for position, kind in list(unsent))
                 next_flush = loop.time() + flush_interval
             if out:
                 yield out
+        if unended:
+            await _cancel(tasks)
+            now = time.perf_counter()
+            for position in unended:
+                state = states[position]
+                if state.ended_at is None:
+                    state.cancelled = state.interrupted = True
+                    state.ended_at = now
+            yield b"".join(end(position) for position in sorted(unended))
     finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with suppress(asyncio.CancelledError, Exception):
-                await task
+        await _cancel(tasks)
         now = time.perf_counter()
         for state in states.values():
             if state.ended_at is None:
                 state.cancelled = True
                 state.ended_at = now
+
+
+async def _cancel(tasks: list[asyncio.Task]) -> None:
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with suppress(asyncio.CancelledError, Exception):
+            await task

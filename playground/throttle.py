@@ -1,11 +1,17 @@
-"""Login rate limiting: failed logins are counted per username and per client address in
-Django's cache; too many within a lock period lock that username or address for the lock
+"""Rate limits, counted in Django's cache: failed logins (per username and per client
+address) and runs (per person).
+
+Failed logins: too many within a lock period lock that username or address for the lock
 period. A lock always ends by itself, so nobody is locked out for good.
 
-Counters live in fixed windows as long as the lock period, keyed by the window's number,
-so counting is one atomic `incr` (shared correctly between workers on Redis). The price
-is that failures just before and just after a window's end are counted apart: at worst
-twice the limit gets through per lock period, still far too slow to guess a password.
+Runs: at most PLAYGROUND_RUNS_PER_MINUTE started per minute, and at most
+PLAYGROUND_MAX_CONCURRENT_RUNS not yet finished at once. Both answer with the seconds
+to wait (the view's 429 and `Retry-After`).
+
+Counters live in fixed windows, keyed by the window's number, so counting is one atomic
+`incr` (shared correctly between workers on Redis). The price is that events just before
+and just after a window's end are counted apart: at worst twice the limit gets through
+per window, still far too slow to guess a password or to run up a bill unnoticed.
 
 Times come from `_now()` and are stored in the cached values; the cache's own expiry only
 cleans up, with a margin, so the rules do not depend on the cache backend's clock.
@@ -14,17 +20,61 @@ cleans up, with a margin, so the rules do not depend on the cache backend's cloc
 import hashlib
 import math
 import time
+from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Q
 from django.http import HttpRequest
+from django.utils import timezone
 
 # How long past its end a window or a lock stays in the cache, only for cleaning up.
 CLEANUP_MARGIN_SECONDS = 60
+RUN_WINDOW_SECONDS = 60
+# The page opens a new run's stream at once: a run still pending this long after it was
+# made was left (the tab closed first) and no longer counts against the concurrent limit.
+# A streaming run stops counting once it is stale (playground/runs.py).
+ABANDONED_PENDING_SECONDS = 60
+# What to wait when every concurrent slot is taken: runs usually end within seconds.
+CONCURRENT_RETRY_SECONDS = 10
 
 
 def _now() -> float:
     return time.time()
+
+
+def _count(scope: str, *, period: int, now: float) -> int:
+    """Counts one event in the current fixed window of `period` seconds; returns the
+    window's count so far, this event included."""
+    key = f"{scope}:{int(now // period)}"
+    timeout = period + CLEANUP_MARGIN_SECONDS
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return cache.incr(key)
+    except ValueError:
+        # The window expired between add and incr: this event starts a new one.
+        cache.set(key, 1, timeout=timeout)
+        return 1
+
+
+def _forget(scope: str, *, period: int, now: float) -> None:
+    cache.delete(f"{scope}:{int(now // period)}")
+
+
+def _window_left(*, period: int, now: float) -> int:
+    """Whole seconds until the current window of `period` seconds ends, at least 1."""
+    return max(1, math.ceil(period - now % period))
+
+
+def _wait_message(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} second{'' if seconds == 1 else 's'}"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minute{'' if minutes == 1 else 's'}"
+
+
+# Logins ------------------------------------------------------------------------------
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -48,11 +98,6 @@ def _lock_seconds() -> int:
     return max(1, settings.PLAYGROUND_LOGIN_LOCK_SECONDS)
 
 
-def _window_key(scope: str, now: float) -> str:
-    window = int(now // _lock_seconds())
-    return f"login-failures:{scope}:{window}"
-
-
 def _lock_key(scope: str) -> str:
     return f"login-lock:{scope}"
 
@@ -70,20 +115,13 @@ def login_failed(*, username: str, ip: str) -> int:
     lock_seconds = _lock_seconds()
     locked = 0
     for scope, limit in _scopes(username=username, ip=ip):
-        key = _window_key(scope, now)
-        cache.add(key, 0, timeout=lock_seconds + CLEANUP_MARGIN_SECONDS)
-        try:
-            failures = cache.incr(key)
-        except ValueError:
-            # The window expired between add and incr: this failure starts a new one.
-            cache.set(key, 1, timeout=lock_seconds + CLEANUP_MARGIN_SECONDS)
-            failures = 1
+        failures = _count(f"login-failures:{scope}", period=lock_seconds, now=now)
         if failures >= limit:
             cache.set(
                 _lock_key(scope), now + lock_seconds, timeout=lock_seconds + CLEANUP_MARGIN_SECONDS
             )
             # After the lock the full number of attempts is available again.
-            cache.delete(key)
+            _forget(f"login-failures:{scope}", period=lock_seconds, now=now)
             locked = lock_seconds
     return locked
 
@@ -92,10 +130,57 @@ def login_succeeded(*, username: str) -> None:
     """Forgets the username's failures; the address's stay, so one known password does
     not reset the count of guesses at other accounts."""
     for scope, _ in _scopes(username=username, ip=None):
-        cache.delete(_window_key(scope, _now()))
+        _forget(f"login-failures:{scope}", period=_lock_seconds(), now=_now())
 
 
 def lock_message(seconds: int) -> str:
-    minutes = max(1, math.ceil(seconds / 60))
-    unit = "minute" if minutes == 1 else "minutes"
-    return f"Too many failed login attempts. Try again in {minutes} {unit}."
+    return f"Too many failed login attempts. Try again in {_wait_message(max(60, seconds))}."
+
+
+# Runs --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a person may not start a run now, and how many seconds to wait."""
+
+    message: str
+    retry_after: int
+
+
+def _unfinished_runs(owner) -> int:
+    from playground.models import Run
+    from playground.runs import stale_before
+
+    abandoned = timezone.now() - timedelta(seconds=ABANDONED_PENDING_SECONDS)
+    return Run.objects.filter(
+        Q(status=Run.Status.PENDING, created_at__gte=abandoned)
+        | Q(status=Run.Status.STREAMING, started_at__gte=stale_before()),
+        owner=owner,
+    ).count()
+
+
+def run_throttle(*, owner) -> Refusal | None:
+    """Whether `owner` may start a run now. When allowed, the run is counted in this
+    minute's window, so call it only right before creating the run."""
+    concurrent = settings.PLAYGROUND_MAX_CONCURRENT_RUNS
+    if concurrent > 0 and _unfinished_runs(owner) >= concurrent:
+        if concurrent == 1:
+            message = "Your other run is still running, and only one may run at once. "
+            message += "Wait for it to finish or stop it, then run again."
+        else:
+            message = f"{concurrent} of your runs are still running, the most allowed at once. "
+            message += "Wait for one to finish or stop it, then run again."
+        return Refusal(message, CONCURRENT_RETRY_SECONDS)
+    per_minute = settings.PLAYGROUND_RUNS_PER_MINUTE
+    if per_minute > 0:
+        now = _now()
+        started = _count(f"runs:{owner.pk}", period=RUN_WINDOW_SECONDS, now=now)
+        if started > per_minute:
+            wait = _window_left(period=RUN_WINDOW_SECONDS, now=now)
+            return Refusal(
+                f"Too many runs: at most {per_minute} a minute. "
+                f"Try again in {_wait_message(wait)}.",
+                wait,
+            )
+    return None

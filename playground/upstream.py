@@ -9,13 +9,14 @@ import asyncio
 import weakref
 from dataclasses import dataclass
 
+import httpx
 from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.core.cache import cache
 
 from playground.crypto import KeyUnavailable
 from playground.fake_openrouter import FakeOpenRouter
-from playground.openrouter import ModelInfo, OpenRouterClient, redact_key
+from playground.openrouter import DEFAULT_TIMEOUT, ModelInfo, OpenRouterClient, redact_key
 
 # Sent to the fake in demo mode; the fake accepts any bearer token.
 DEMO_KEY = "sk-or-v1-demo"
@@ -108,23 +109,30 @@ def demo_fake() -> FakeOpenRouter:
     return _demo_fake
 
 
-_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, OpenRouterClient]] = (
-    weakref.WeakKeyDictionary()
-)
+_clients: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[tuple[str, float], OpenRouterClient]
+] = weakref.WeakKeyDictionary()
 
 
 def get_client(connection: Connection) -> OpenRouterClient:
     """The shared client of the running event loop for this connection's API."""
     per_loop = _clients.setdefault(asyncio.get_running_loop(), {})
-    client = per_loop.get(connection.base_url)
+    read_timeout = settings.OPENROUTER_READ_TIMEOUT
+    client = per_loop.get((connection.base_url, read_timeout))
     if client is None:
         client = OpenRouterClient(
             base_url=connection.base_url,
             app_url=settings.OPENROUTER_APP_URL,
             app_title=settings.OPENROUTER_APP_TITLE,
             transport=demo_fake().transport() if connection.is_demo else None,
+            timeout=httpx.Timeout(
+                connect=DEFAULT_TIMEOUT.connect,
+                read=read_timeout,
+                write=DEFAULT_TIMEOUT.write,
+                pool=DEFAULT_TIMEOUT.pool,
+            ),
         )
-        per_loop[connection.base_url] = client
+        per_loop[(connection.base_url, read_timeout)] = client
     return client
 
 

@@ -14,6 +14,9 @@ from playground.views import (
     usage,
 )
 
+handler400 = "playground.views.errors.bad_request"
+handler404 = "playground.views.errors.page_not_found"
+
 urlpatterns = [
     path("", compare.compare, name="compare"),
     path("runs/", compare.runs, name="runs"),

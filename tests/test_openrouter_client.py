@@ -384,7 +384,9 @@ async def test_list_models_sends_the_key_when_given():
     ],
 )
 async def test_list_models_failures_become_openrouter_errors(upstream, kind):
-    client = OpenRouterClient(base_url=BASE_URL, app_url="u", app_title="t", transport=upstream)
+    client = OpenRouterClient(
+        base_url=BASE_URL, app_url="u", app_title="t", transport=upstream, retry_delays=()
+    )
 
     with pytest.raises(OpenRouterError) as caught:
         await client.list_models()

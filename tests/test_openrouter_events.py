@@ -130,3 +130,10 @@ def test_a_payload_that_is_not_a_json_object_is_a_bad_response(payload):
         decode_data(payload)
 
     assert caught.value.kind == "bad_response"
+
+
+def test_nul_and_lone_surrogates_from_upstream_become_replacement_characters():
+    # Neither can be encoded for the browser or stored in PostgreSQL; a pair is fine.
+    data = decode_data(r'{"delta": "a\ud800b\u0000c \ud83d\ude00", "k\udfff": 1}')
+
+    assert data == {"delta": "a\ufffdb\ufffdc \U0001f600", "k\ufffd": 1}

@@ -4,12 +4,15 @@ Both serve the bytes `handle` returns, and both stream a body chunk by chunk.
 """
 
 import asyncio
+import socket
+import struct
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
 
+from .generation import ConnectionReset
 from .messages import EventStream, FakeRequest, FakeResponse, Handler
 
 type Scope = dict[str, Any]
@@ -24,15 +27,18 @@ class FakeTransport(httpx.AsyncBaseTransport):
         self._handle = handle
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await self._handle(
-            FakeRequest(
-                method=request.method,
-                path=request.url.path,
-                query=dict(request.url.params),
-                headers={name.lower(): value for name, value in request.headers.items()},
-                body=await request.aread(),
+        try:
+            response = await self._handle(
+                FakeRequest(
+                    method=request.method,
+                    path=request.url.path,
+                    query=dict(request.url.params),
+                    headers={name.lower(): value for name, value in request.headers.items()},
+                    body=await request.aread(),
+                )
             )
-        )
+        except ConnectionReset:
+            raise httpx.ReadError(RESET_MESSAGE, request=request) from None
         return httpx.Response(
             response.status, headers=response.headers, stream=_byte_stream(response)
         )
@@ -49,8 +55,12 @@ class _StreamedBody(httpx.AsyncByteStream):
         self._body = body
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._body:
-            yield chunk
+        try:
+            async for chunk in self._body:
+                yield chunk
+        except ConnectionReset:
+            # What httpx raises when the peer resets a real connection.
+            raise httpx.ReadError(RESET_MESSAGE) from None
 
     async def aclose(self) -> None:
         # httpx calls this when the consumer closes the response, read or not.
@@ -69,18 +79,22 @@ class ASGIApp:
             return
         if scope["type"] != "http":
             return
-        response = await self._handle(
-            FakeRequest(
-                method=scope["method"],
-                path=scope["path"],
-                query=dict(parse_qsl(scope["query_string"].decode("latin-1"))),
-                headers={
-                    name.decode("latin-1").lower(): value.decode("latin-1")
-                    for name, value in scope["headers"]
-                },
-                body=await _read_body(receive),
+        try:
+            response = await self._handle(
+                FakeRequest(
+                    method=scope["method"],
+                    path=scope["path"],
+                    query=dict(parse_qsl(scope["query_string"].decode("latin-1"))),
+                    headers={
+                        name.decode("latin-1").lower(): value.decode("latin-1")
+                        for name, value in scope["headers"]
+                    },
+                    body=await _read_body(receive),
+                )
             )
-        )
+        except ConnectionReset:
+            await _reset(send)
+            return
         await send(
             {
                 "type": "http.response.start",
@@ -139,5 +153,30 @@ async def _stream(body: EventStream, receive: Receive, send: Send) -> None:
         pumping.cancel()
         watching.cancel()
         # A failed send ends the pump with an error: that is a disconnect too.
-        await asyncio.gather(pumping, watching, return_exceptions=True)
+        outcomes = await asyncio.gather(pumping, watching, return_exceptions=True)
         await body.aclose()
+    if isinstance(outcomes[0], ConnectionReset):
+        await _reset(send)
+
+
+RESET_MESSAGE = "[Errno 104] Connection reset by peer"
+
+
+async def _reset(send: Send) -> None:
+    """Resets the TCP connection (RST, not a clean close), as a crashed proxy does.
+
+    ASGI has no message for this. uvicorn's `send` is a method of the request's cycle,
+    which holds the connection's transport; any other server gets an exception, which
+    makes it abort the connection (and log the exception).
+    """
+    transport = getattr(getattr(send, "__self__", None), "transport", None)
+    if transport is None:
+        raise ConnectionReset
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        # Lingering for 0 s makes closing send RST instead of FIN.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()
+    # Lets the server see the connection lost before the app returns, so it does not
+    # report a response left unfinished.
+    await asyncio.sleep(0)

@@ -32,15 +32,16 @@ def _model(
     max_completion_tokens: int,
     reasoning: bool = False,
     tools: bool = False,
+    family: str = "demo",
 ) -> dict[str, Any]:
-    model_id = f"demo/{slug}"
+    model_id = f"{family}/{slug}"
     parameters = _BASE_PARAMETERS + (_TOOL_PARAMETERS if tools else [])
     parameters += _REASONING_PARAMETERS if reasoning else []
     entry: dict[str, Any] = {
         "id": model_id,
         "canonical_slug": f"{model_id}-20260101",
         "hugging_face_id": "",
-        "name": f"Demo: {name}",
+        "name": f"{family.title()}: {name}",
         "created": created,
         "description": description,
         "context_length": context_length,
@@ -236,15 +237,61 @@ CATALOG: list[dict[str, Any]] = [
     ),
 ]
 
-_BY_ID = {entry["id"]: entry for entry in CATALOG}
+# The benchmark's models (`make bench`): listed and served only by a fake made with
+# `bench_models=True`, so the demo's model picker never offers them.
+BENCH_CATALOG: list[dict[str, Any]] = [
+    _model(
+        "paced",
+        "Paced",
+        "Simulated, for the benchmark. One-token pieces on a fixed clock set by the prompt "
+        "(`first=0.02 gap=0.05 count=100`), each stamped with the time it is due.",
+        created=1768435200,
+        prompt="0.00000001",
+        completion="0.00000002",
+        context_length=1048576,
+        max_completion_tokens=1000000,
+        family="bench",
+    ),
+]
+
+# The fault modes (`fault/...`): served to anyone who names them, never listed by
+# /models, so the demo's model picker does not offer a model that hangs on purpose.
+_FAULTS = [
+    ("overloaded", "Overloaded", "503 before the first byte, with Retry-After."),
+    ("failed", "Failed", "A few words, then response.failed, then silence."),
+    ("error-event", "Error event", "A few words, then an error event, then silence."),
+    ("incomplete", "Incomplete", "A few words, then response.incomplete, then silence."),
+    ("reset", "Reset", "A few words, then the TCP connection is reset."),
+    ("silence", "Silence", "The response head, then nothing at all."),
+    ("keepalive-forever", "Keep-alive forever", "Keep-alive comments, never an event."),
+]
+FAULT_CATALOG: list[dict[str, Any]] = [
+    _model(
+        slug,
+        name,
+        f"Simulated fault. {description}",
+        created=1768521600 + number,
+        prompt="0.0000001",
+        completion="0.0000002",
+        context_length=32768,
+        max_completion_tokens=4096,
+        family="fault",
+    )
+    for number, (slug, name, description) in enumerate(_FAULTS)
+]
+
+_BY_ID = {entry["id"]: entry for entry in CATALOG + FAULT_CATALOG}
+_BENCH_BY_ID = {entry["id"]: entry for entry in BENCH_CATALOG}
 
 
 def model_ids() -> list[str]:
     return [entry["id"] for entry in CATALOG]
 
 
-def find_model(model_id: str) -> dict[str, Any] | None:
-    return _BY_ID.get(model_id)
+def find_model(model_id: str, *, bench: bool = False) -> dict[str, Any] | None:
+    """The catalog entry of a model id (the fault modes included); the benchmark's
+    models only when `bench`."""
+    return _BY_ID.get(model_id) or (_BENCH_BY_ID.get(model_id) if bench else None)
 
 
 def prices(model: dict[str, Any]) -> tuple[Decimal, Decimal]:

@@ -22,6 +22,10 @@ class OutputLimitReached(Exception):
     """The next output token would exceed `max_output_tokens`."""
 
 
+class ConnectionReset(Exception):
+    """Raised by a script to have the connection reset where it stands."""
+
+
 class Generation:
     def __init__(
         self,
@@ -172,26 +176,39 @@ class Generation:
         yield 0.0, self.event({"type": "response.completed", "response": self.response()})
         yield from self.done()
 
-    def stop_incomplete(self) -> Script:
+    def stop_incomplete(self, *, done: bool = True) -> Script:
         # The newest item closes first, so a message closes before its reasoning (R02).
         for item in reversed(list(self.open_items)):
             yield from item.close(status="incomplete")
         self.status = "incomplete"
         self.incomplete_reason = "max_output_tokens"
         yield 0.0, self.event({"type": "response.incomplete", "response": self.response()})
-        yield from self.done()
+        if done:
+            yield from self.done()
 
-    def fail(self, *, after: float = 0.0) -> Script:
-        """OpenAI's pattern (X11): an `error` event, then `response.failed`, then [DONE].
+    def fail(
+        self,
+        *,
+        after: float = 0.0,
+        error_event: bool = True,
+        failed: bool = True,
+        done: bool = True,
+    ) -> Script:
+        """OpenAI's pattern (X11): an `error` event, then `response.failed`, then [DONE];
+        the fault modes leave out some of the three.
 
         The error event uses OAPI's flat shape; 500-class messages are masked (SPEC §4.4).
         """
         self.status = "failed"
         self.error = {"code": "server_error", "message": "Internal server error"}
         self.error_type = "server"
-        yield after, self.event({"type": "error", **self.error, "param": None})
-        yield 0.0, self.event({"type": "response.failed", "response": self.response()})
-        yield from self.done()
+        if error_event:
+            yield after, self.event({"type": "error", **self.error, "param": None})
+            after = 0.0
+        if failed:
+            yield after, self.event({"type": "response.failed", "response": self.response()})
+        if done:
+            yield from self.done()
 
     @property
     def finish_reason(self) -> str | None:

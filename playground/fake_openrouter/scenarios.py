@@ -1,12 +1,14 @@
 """What each demo model does, chosen by model id. Delays are seconds at time_scale 1."""
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from .catalog import PROVIDER_NAME
 from .generation import (
+    ConnectionReset,
     FunctionCallItem,
     Generation,
     MessageItem,
@@ -16,7 +18,7 @@ from .generation import (
     Script,
 )
 from .prompts import Prompt
-from .wire import Framing, dumps, error_envelope
+from .wire import KEEPALIVE, Framing, dumps, error_envelope
 
 USER_ID = "user_2DemoFakeOpenRouterUser0001"
 
@@ -33,6 +35,8 @@ class Performance:
     framing: Framing = Framing.OPENROUTER
     # A cap on output tokens that applies whatever the request asks for.
     output_limit: int | None = None
+    # Delays in real seconds whatever the time scale: a fault's silence stays a silence.
+    real_time: bool = False
 
 
 @dataclass(frozen=True)
@@ -230,6 +234,103 @@ def _fail_incomplete(generation: Generation, prompt: Prompt) -> Script:
     yield from generation.complete()
 
 
+@dataclass(frozen=True)
+class Schedule:
+    """The benchmark model's clock: seconds to the first piece, seconds between pieces,
+    and how many pieces."""
+
+    first: float = 0.02
+    gap: float = 0.05
+    count: int = 20
+
+
+_SCHEDULE_FIELD = re.compile(r"\b(first|gap|count)=(\d+(?:\.\d+)?)\b")
+MAX_BENCH_PIECES = 100_000
+
+
+def bench_schedule(prompt: Prompt) -> Schedule:
+    """The schedule a benchmark prompt asks for, e.g. `first=0.02 gap=0.05 count=100`;
+    what it leaves out keeps its default."""
+    values = {name: float(value) for name, value in _SCHEDULE_FIELD.findall(prompt.text)}
+    default = Schedule()
+    return Schedule(
+        first=values.get("first", default.first),
+        gap=values.get("gap", default.gap),
+        count=min(int(values.get("count", default.count)), MAX_BENCH_PIECES),
+    )
+
+
+def _paced(generation: Generation, prompt: Prompt) -> Script:
+    """The benchmark's model. Each piece is ` <due>`: the `time.monotonic()` second it is
+    due at, counted from the first token (the moment `GET /generation` measures from), so
+    a reader on the same machine can tell how late each piece arrived. The clock is
+    absolute at time scale 1: a piece sent late does not push back the ones after it."""
+    schedule = bench_schedule(prompt)
+    yield from generation.opening()
+    message = MessageItem(generation, 0)
+    yield from message.open()
+    for number in range(schedule.count):
+        generation.spend_token(reasoning=False)
+        due = generation.first_token_at + schedule.first + number * schedule.gap
+        yield max(0.0, due - time.monotonic()), message.delta(f" {due:.6f}")
+    yield from message.close()
+    yield from generation.complete()
+
+
+# The fault modes: each breaks one way a real connection breaks (SPEC §4.4, §5.1).
+# Seconds a fault keeps the connection open without sending anything more: longer than
+# any client waits.
+SILENCE = 24 * 3600.0
+# Real OpenRouter comments every few seconds; faster here so a test sees several.
+FAULT_KEEPALIVE_GAP = 0.1
+
+
+def _fault_start(generation: Generation, prompt: Prompt) -> Script:
+    """A few words of an answer, its message left open."""
+    yield from generation.opening()
+    message = MessageItem(generation, 0)
+    yield from message.open()
+    pieces = words(f"Starting on “{prompt.topic}”: the first thing to check is whether")
+    yield from generation.stream(message, pieces, first=0.02, gap=0.005)
+
+
+def _silence() -> Script:
+    # The connection stays open; an empty chunk sends nothing.
+    yield SILENCE, b""
+
+
+def _fault_failed(generation: Generation, prompt: Prompt) -> Script:
+    yield from _fault_start(generation, prompt)
+    yield from generation.fail(error_event=False, done=False)
+    yield from _silence()
+
+
+def _fault_error_event(generation: Generation, prompt: Prompt) -> Script:
+    yield from _fault_start(generation, prompt)
+    yield from generation.fail(failed=False, done=False)
+    yield from _silence()
+
+
+def _fault_incomplete(generation: Generation, prompt: Prompt) -> Script:
+    yield from _fault_start(generation, prompt)
+    yield from generation.stop_incomplete(done=False)
+    yield from _silence()
+
+
+def _fault_reset(generation: Generation, prompt: Prompt) -> Script:
+    yield from _fault_start(generation, prompt)
+    raise ConnectionReset
+
+
+def _fault_silence(generation: Generation, prompt: Prompt) -> Script:
+    yield from _silence()
+
+
+def _fault_keepalive_forever(generation: Generation, prompt: Prompt) -> Script:
+    while True:
+        yield FAULT_KEEPALIVE_GAP, KEEPALIVE
+
+
 SCENARIOS: dict[str, Performance | Refusal] = {
     "demo/swift": Performance(_swift),
     "demo/reasoner": Performance(_reasoner),
@@ -278,4 +379,20 @@ SCENARIOS: dict[str, Performance | Refusal] = {
     ),
     "demo/fail-midstream": Performance(_fail_midstream),
     "demo/fail-incomplete": Performance(_fail_incomplete, output_limit=24),
+    "bench/paced": Performance(_paced),
+    "fault/overloaded": Refusal(
+        503,
+        error_envelope(
+            503,
+            "No instances available",
+            metadata={"provider_name": PROVIDER_NAME, "error_type": "provider_overloaded"},
+        ),
+        headers=(("retry-after", "2"),),
+    ),
+    "fault/failed": Performance(_fault_failed, real_time=True),
+    "fault/error-event": Performance(_fault_error_event, real_time=True),
+    "fault/incomplete": Performance(_fault_incomplete, real_time=True),
+    "fault/reset": Performance(_fault_reset, real_time=True),
+    "fault/silence": Performance(_fault_silence, real_time=True),
+    "fault/keepalive-forever": Performance(_fault_keepalive_forever, real_time=True),
 }

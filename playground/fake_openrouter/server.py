@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from .adapters import ASGIApp, FakeTransport
-from .catalog import CATALOG, PROVIDER_NAME, find_model
+from .catalog import BENCH_CATALOG, CATALOG, PROVIDER_NAME, find_model
 from .generation import Generation
 from .messages import EventStream, FakeRequest, FakeResponse, RecordedRequest
 from .prompts import input_tokens, prompt_of
@@ -33,12 +33,15 @@ class FakeOpenRouter:
     """OpenRouter's API, simulated. Scenarios are chosen by model id (see `CATALOG`).
 
     `time_scale` multiplies every simulated delay; 0 streams without sleeping.
+    `bench_models` also offers the benchmark's models (`BENCH_CATALOG`).
     """
 
-    def __init__(self, *, time_scale: float = 1.0) -> None:
+    def __init__(self, *, time_scale: float = 1.0, bench_models: bool = False) -> None:
         if time_scale < 0:
             raise ValueError("time_scale cannot be negative")
         self.time_scale = time_scale
+        self.bench_models = bench_models
+        self.catalog = CATALOG + BENCH_CATALOG if bench_models else CATALOG
         self.requests: list[RecordedRequest] = []
         self.streams_started = 0
         self.streams_finished = 0
@@ -94,7 +97,7 @@ class FakeOpenRouter:
         problem = _problem(body)
         if problem:
             return _invalid_prompt(problem)
-        model = find_model(body["model"])
+        model = find_model(body["model"], bench=self.bench_models)
         if model is None:
             return _json(400, _model_not_found(body["model"]))
         scenario = SCENARIOS[model["id"]]
@@ -108,6 +111,7 @@ class FakeOpenRouter:
             framing=scenario.framing,
         )
         script = play(scenario, generation, prompt_of(body))
+        pause = _real_pause if scenario.real_time else self._pause
         if body.get("stream") is True:
             self.streams_started += 1
 
@@ -118,10 +122,10 @@ class FakeOpenRouter:
                     self.streams_closed_early += 1
                 self._remember(generation, key, streamed=True, cancelled=not finished)
 
-            stream = EventStream(script, pause=self._pause, on_end=on_end)
+            stream = EventStream(script, pause=pause, on_end=on_end)
             return FakeResponse(200, _stream_headers(generation), stream)
         for delay, _ in script:
-            await self._pause(delay)
+            await pause(delay)
         self._remember(generation, key, streamed=False, cancelled=False)
         return _json(200, generation.response(), _generation_headers(generation))
 
@@ -173,7 +177,8 @@ class FakeOpenRouter:
         }
 
     async def _models(self, request: FakeRequest, key: str) -> FakeResponse:
-        return _json(200, {"data": CATALOG, "total_count": len(CATALOG), "links": {"next": None}})
+        catalog = self.catalog
+        return _json(200, {"data": catalog, "total_count": len(catalog), "links": {"next": None}})
 
     async def _key(self, request: FakeRequest, key: str) -> FakeResponse:
         spent = self._spent[key]
@@ -216,6 +221,10 @@ class FakeOpenRouter:
         if record is None:
             return _json(404, error_envelope(404, f"Generation {generation_id} not found"))
         return _json(200, {"data": record})
+
+
+async def _real_pause(delay: float) -> None:
+    await asyncio.sleep(delay)
 
 
 def _bearer_key(headers: dict[str, str]) -> str:

@@ -6,6 +6,7 @@ missing or has another shape, so that an odd payload never raises.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -39,3 +40,23 @@ def as_decimal(value: Any) -> Decimal | None:
     except InvalidOperation:
         return None
     return number if number.is_finite() else None
+
+
+# Neither NUL nor a lone surrogate can be encoded for the browser or stored in
+# PostgreSQL: in text from upstream, each becomes U+FFFD.
+_UNSAFE_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    return _UNSAFE_CHARACTERS.sub("\ufffd", text)
+
+
+def clean_json(value: Any) -> Any:
+    """Decoded JSON with every string (keys too) passed through `clean_text`."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_json(key): clean_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [clean_json(item) for item in value]
+    return value

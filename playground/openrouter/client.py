@@ -3,12 +3,14 @@ details."""
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import aclosing
 
 import httpx
 
+from ._values import clean_json
 from .catalog import ModelInfo, parse_models
 from .errors import OpenRouterError
 from .events import StreamEvent, StreamOpened, iter_events
@@ -18,6 +20,16 @@ from .request import build_headers
 # OpenRouter sends `: OPENROUTER PROCESSING` comments while a model thinks, so a
 # 60 s read timeout only fires on a dead connection, not on a slow model.
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10, read=60, write=10, pool=10)
+# A call that only reads (the catalog, key details) is tried again after these pauses
+# when OpenRouter answers 429 or 5xx: at most twice, since a person is waiting. A stream
+# is never tried again: its first attempt may already have shown text or cost money.
+RETRY_DELAYS = (0.5, 1.5)
+# A Retry-After longer than this is not waited for: the error is shown at once.
+MAX_RETRY_AFTER = 3.0
+# httpx's defaults. A stream holds its connection to the end, so this many columns
+# stream at once per process; the next one waits for a free connection up to the pool
+# timeout, then fails with a clear error.
+DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 
 
 class OpenRouterClient:
@@ -31,11 +43,16 @@ class OpenRouterClient:
         app_title: str,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        limits: httpx.Limits = DEFAULT_LIMITS,
+        retry_delays: Sequence[float] = RETRY_DELAYS,
+        max_retry_after: float = MAX_RETRY_AFTER,
     ) -> None:
         self._base_url = base_url.rstrip("/")
         self._app_url = app_url
         self._app_title = app_title
-        self._http = httpx.AsyncClient(transport=transport, timeout=timeout)
+        self._retry_delays = tuple(retry_delays)
+        self._max_retry_after = max_retry_after
+        self._http = httpx.AsyncClient(transport=transport, timeout=timeout, limits=limits)
 
     async def stream(self, body: dict, *, api_key: str) -> AsyncIterator[StreamEvent]:
         """The events of one streamed response, after a `StreamOpened` with the response's
@@ -78,16 +95,26 @@ class OpenRouterClient:
         headers = {"Accept": "application/json"}
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
-        try:
-            response = await self._http.get(f"{self._base_url}{path}", headers=headers)
-        except httpx.HTTPError as exc:
-            raise OpenRouterError.from_transport(exc) from exc
-        if not response.is_success:
-            raise OpenRouterError.from_http(
+        for pause in (*self._retry_delays, None):
+            try:
+                response = await self._http.get(f"{self._base_url}{path}", headers=headers)
+            except httpx.HTTPError as exc:
+                raise OpenRouterError.from_transport(exc) from exc
+            if response.is_success:
+                break
+            error = OpenRouterError.from_http(
                 response.status_code, response.headers, response.content
             )
+            retryable = response.status_code == 429 or response.status_code >= 500
+            if pause is None or not retryable:
+                raise error
+            if error.retry_after is not None:
+                if error.retry_after > self._max_retry_after:
+                    raise error
+                pause = max(pause, error.retry_after)
+            await asyncio.sleep(pause)
         try:
-            body = response.json()
+            body = clean_json(response.json())
         except ValueError:
             body = None
         if not isinstance(body, dict):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import socket
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -12,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from ._values import as_dict, as_str
+from ._values import as_dict, as_str, clean_json
 
 _STATUS_KINDS = {
     400: "invalid_request",
@@ -91,6 +92,15 @@ _LEADS = {
 }
 
 
+# What a transport failure means, for the exceptions that often come without a message.
+_TRANSPORT_DETAILS = {
+    httpx.ConnectError: "could not connect",
+    httpx.ReadError: "the connection was reset or broke off",
+    httpx.WriteError: "the request could not be sent",
+    httpx.RemoteProtocolError: "the connection closed before the answer was complete",
+}
+
+
 class OpenRouterError(Exception):
     """A failed request or stream, with a message a person can act on.
 
@@ -130,7 +140,7 @@ class OpenRouterError(Exception):
     def from_http(cls, status: int, headers: Mapping[str, str], body: bytes) -> OpenRouterError:
         """An error from a non-2xx response, whichever envelope its body uses (SPEC §5.2)."""
         try:
-            parsed = json.loads(body)
+            parsed = clean_json(json.loads(body))
         except ValueError:
             parsed = None
         payload = parsed if isinstance(parsed, dict) else {}
@@ -198,10 +208,22 @@ class OpenRouterError(Exception):
         if isinstance(exc, httpx.TimeoutException):
             seconds = _timeout_seconds(exc)
             within = f" within {seconds:g} s" if seconds is not None else " in time"
+            if isinstance(exc, httpx.PoolTimeout):
+                # Every connection of the pool is held by a stream under way.
+                return cls(
+                    kind="timeout",
+                    code="pool_timeout",
+                    message="This server has too many requests to OpenRouter under way; "
+                    f"none finished{within}. Try again in a moment.",
+                )
             return cls(
                 kind="timeout", code="timeout", message=f"No answer from OpenRouter{within}."
             )
-        detail = str(exc) or type(exc).__name__
+        detail = (
+            _connect_failure(exc)
+            or str(exc)
+            or _TRANSPORT_DETAILS.get(type(exc), type(exc).__name__)
+        )
         return cls(kind="network", code="network", message=_describe("network", detail))
 
     @classmethod
@@ -292,6 +314,29 @@ def _retry_after_body(error: dict, metadata: dict) -> float | None:
         except (TypeError, ValueError):
             continue
     return None
+
+
+def _connect_failure(exc: httpx.HTTPError) -> str:
+    """Why a connection could not be made, from the OS error underneath: httpx reports
+    a refused connection only as "All connection attempts failed"."""
+    if not isinstance(exc, httpx.ConnectError):
+        return ""
+    try:
+        url = exc.request.url
+    except RuntimeError:  # httpx raises this when the exception carries no request
+        return ""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, socket.gaierror):
+            return f"the host name {url.host} could not be found"
+        if isinstance(cause, ConnectionRefusedError):
+            port = url.port or _DEFAULT_PORTS.get(url.scheme, "")
+            return f"{url.host}:{port} refused the connection"
+        cause = cause.__cause__ or cause.__context__
+    return ""
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def _timeout_seconds(exc: httpx.TimeoutException) -> float | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, fields
@@ -16,7 +17,7 @@ import httpx
 # in the lock file) over timed chunks instead of hand-parsing SSE.
 from httpx_sse._decoders import SSEDecoder, SSELineDecoder
 
-from ._values import as_dict, as_int, as_str, is_int
+from ._values import as_dict, as_int, as_str, clean_json, clean_text, is_int
 from .errors import OpenRouterError
 
 
@@ -236,6 +237,11 @@ def parse_event(data: dict, sse_event: str = "", arrived: float | None = None) -
     return event_class(**common, **values)
 
 
+# NUL and lone surrogates can only come through JSON `\u` escapes (raw ones are invalid
+# UTF-8 or JSON); this check keeps the usual event free of a walk through its JSON.
+_RISKY_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+
+
 def decode_data(data: str) -> dict | None:
     """One `data:` payload as a dict, or None for the `[DONE]` sentinel.
 
@@ -249,9 +255,9 @@ def decode_data(data: str) -> dict | None:
         decoded = None
     if not isinstance(decoded, dict):
         raise OpenRouterError.bad_response(
-            f"OpenRouter sent an event that is not a JSON object: {data[:80]!r}"
+            f"OpenRouter sent an event that is not a JSON object: {clean_text(data[:80])!r}"
         )
-    return decoded
+    return clean_json(decoded) if _RISKY_ESCAPE.search(data) else decoded
 
 
 async def iter_events(
@@ -278,7 +284,7 @@ async def iter_events(
         arrived = clock()
         for line in lines.decode(text):
             if line.startswith(":"):
-                yield StreamComment(text=line[1:].strip(), arrived=arrived)
+                yield StreamComment(text=clean_text(line[1:].strip()), arrived=arrived)
                 continue
             sse = decoder.decode(line)
             # An SSE block without data lines carries nothing to dispatch.

@@ -76,8 +76,10 @@ class _Item:
     call_id: str = ""
     name: str = ""
     arguments: str = ""
-    content: dict[int, str] = field(default_factory=dict)  # content_index -> text
-    summary: dict[int, str] = field(default_factory=dict)  # summary_index -> text
+    # content_index / summary_index -> the text's pieces in order: joined only when read,
+    # so a long answer is not copied again for every delta.
+    content: dict[int, list[str]] = field(default_factory=dict)
+    summary: dict[int, list[str]] = field(default_factory=dict)
 
     @classmethod
     def from_api(cls, item: dict) -> _Item:
@@ -86,8 +88,8 @@ class _Item:
             call_id=as_str(item.get("call_id")),
             name=as_str(item.get("name")),
             arguments=as_str(item.get("arguments")),
-            content={i: _part_text(part) for i, part in enumerate(as_list(item.get("content")))},
-            summary={i: _part_text(part) for i, part in enumerate(as_list(item.get("summary")))},
+            content={i: [_part_text(p)] for i, p in enumerate(as_list(item.get("content")))},
+            summary={i: [_part_text(p)] for i, p in enumerate(as_list(item.get("summary")))},
         )
 
     def update(self, newer: _Item) -> None:
@@ -95,8 +97,8 @@ class _Item:
         self.call_id = newer.call_id or self.call_id
         self.name = newer.name or self.name
         self.arguments = newer.arguments or self.arguments
-        self.content |= {i: text for i, text in newer.content.items() if text}
-        self.summary |= {i: text for i, text in newer.summary.items() if text}
+        self.content |= {i: pieces for i, pieces in newer.content.items() if any(pieces)}
+        self.summary |= {i: pieces for i, pieces in newer.summary.items() if any(pieces)}
 
 
 class ResponseFold:
@@ -140,7 +142,7 @@ class ResponseFold:
                 self._merge_item(event.output_index, event.item)
             case ContentPartAdded(part=part):
                 parts = self._item(event.output_index, _item_type_of_part(part)).content
-                parts.setdefault(event.content_index, _part_text(part))
+                parts.setdefault(event.content_index, [_part_text(part)])
             case ContentPartDone(part=part):
                 parts = self._item(event.output_index, _item_type_of_part(part)).content
                 _set_text(parts, event.content_index, _part_text(part))
@@ -276,14 +278,14 @@ class ResponseFold:
         return [self._items[i] for i in sorted(self._items) if self._items[i].type == item_type]
 
 
-def _append(parts: dict[int, str], index: int, delta: str) -> None:
-    parts[index] = parts.get(index, "") + delta
+def _append(parts: dict[int, list[str]], index: int, delta: str) -> None:
+    parts.setdefault(index, []).append(delta)
 
 
-def _set_text(parts: dict[int, str], index: int, text: str) -> None:
+def _set_text(parts: dict[int, list[str]], index: int, text: str) -> None:
     # A `.done` event without its text must not wipe what the deltas built.
     if text:
-        parts[index] = text
+        parts[index] = [text]
 
 
 def _detail_score(error: OpenRouterError) -> int:
@@ -298,8 +300,8 @@ def _detail_score(error: OpenRouterError) -> int:
     )
 
 
-def _in_order(parts: dict[int, str]) -> list[str]:
-    return [parts[i] for i in sorted(parts)]
+def _in_order(parts: dict[int, list[str]]) -> list[str]:
+    return ["".join(parts[i]) for i in sorted(parts)]
 
 
 def _item_type_of_part(part: dict) -> str:

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from playground.forms import FirstAccountForm, LoginForm, SignupForm
 from playground.models import Invite
+from playground.views.common import without_nul
 
 # Sign-up and first-run accounts are logged in right away, without a password check.
 BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -73,7 +74,7 @@ def signup(request):
 def signup_invite(request, token: str):
     if settings.PLAYGROUND_SIGNUP != "invite":
         raise Http404
-    invite = get_object_or_404(Invite, token=token)
+    invite = get_object_or_404(Invite, token=without_nul(token))
     if not invite.is_usable:
         return _invite_unusable(request)
     return _signup_page(request, invite=invite)

@@ -26,6 +26,20 @@ def refuse_method(request, *allowed: str) -> HttpResponse | None:
     return None if request.method in allowed else HttpResponseNotAllowed(allowed)
 
 
+# Nobody types a longer search, and SQLite refuses LIKE patterns over 50 kB.
+MAX_SEARCH_CHARS = 200
+
+
+def search_text(request) -> str:
+    """The text of the `q` search box, trimmed and cut to MAX_SEARCH_CHARS."""
+    return without_nul(request.GET.get("q", "")).strip()[:MAX_SEARCH_CHARS]
+
+
+def without_nul(text: str) -> str:
+    """Text for a query: no stored text holds a NUL, and PostgreSQL refuses one outright."""
+    return text.replace("\x00", "")
+
+
 def number_or_404(value) -> int:
     """A whole number from a query string (`?preset=12`); anything else is "not found"."""
     try:

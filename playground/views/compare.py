@@ -10,8 +10,9 @@ from playground.forms import MAX_COLUMNS, PresetSaveForm, RunForm
 from playground.models import Preset, Run
 from playground.openrouter import ModelInfo, OpenRouterError
 from playground.presets import preset_create, preset_save_version
-from playground.runs import run_create
+from playground.runs import run_create, run_interrupt_if_stale
 from playground.setups import setup_from_cleaned, setup_from_run, setup_initial
+from playground.throttle import run_throttle
 from playground.upstream import Connection, catalog_connection, connection_for, model_catalog
 from playground.views import history
 from playground.views.common import go_to, number_or_404, refuse_method
@@ -117,6 +118,14 @@ def _run_create(request):
             "Delete it and add it again, or pick another.",
         )
         return _form_errors(request, _context(form=form, column_models=form.cleaned_data["models"]))
+    if refusal := run_throttle(owner=request.user):
+        # The form comes back as it was sent, so the prompt is not lost.
+        form.add_error(None, refusal.message)
+        context = _context(form=form, column_models=form.cleaned_data["models"])
+        response = _form_errors(request, context)
+        response.status_code = 429
+        response["Retry-After"] = str(refusal.retry_after)
+        return response
     run = run_create(
         owner=request.user, setup=setup_from_cleaned(form.cleaned_data), connection=connection
     )
@@ -137,6 +146,7 @@ def run_detail(request, run_id: int):
     run = get_object_or_404(Run, pk=run_id, owner=request.user)
     if refused := refuse_method(request, "GET"):
         return refused
+    run_interrupt_if_stale(run)
     initial, column_models = setup_initial(setup_from_run(run))
     if run.api_key_id:
         initial["key"] = run.api_key_id

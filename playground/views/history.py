@@ -9,10 +9,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from playground.crypto import KeyUnavailable
 from playground.models import Run, RunColumn
 from playground.presets import preset_create
-from playground.runs import run_create
+from playground.runs import run_create, runs_interrupt_stale
 from playground.setups import setup_from_run
+from playground.throttle import run_throttle
 from playground.upstream import connection_for
-from playground.views.common import go_to, refuse_method
+from playground.views.common import go_to, refuse_method, search_text, without_nul
 
 PAGE_SIZE = 20
 
@@ -24,9 +25,10 @@ def _get_run(request, run_id: int) -> Run:
 @login_required
 def run_list(request):
     """Newest first; `q` searches the prompt, `model` and `status` filter."""
+    runs_interrupt_stale(owner=request.user)
     runs = Run.objects.filter(owner=request.user)
-    query = request.GET.get("q", "").strip()
-    model = request.GET.get("model", "").strip()
+    query = search_text(request)
+    model = without_nul(request.GET.get("model", "")).strip()
     status = request.GET.get("status", "").strip()
     if query:
         runs = runs.filter(prompt__icontains=query)
@@ -77,6 +79,15 @@ def run_rerun(request, run_id: int):
             f"The key “{run.api_key.label}” can no longer be decrypted: add it again first.",
         )
         return go_to(request, run)
+    if refusal := run_throttle(owner=request.user):
+        messages.error(request, refusal.message)
+        if request.htmx:
+            response = go_to(request, run)
+        else:
+            response = render(request, "playground/run_limited.html", {"run": run})
+        response.status_code = 429
+        response["Retry-After"] = str(refusal.retry_after)
+        return response
     again = run_create(owner=request.user, setup=setup_from_run(run), connection=connection)
     return go_to(request, again)
 

@@ -15,7 +15,7 @@ from playground.forms import PresetForm, PresetImportForm
 from playground.models import Preset, PresetVersion
 from playground.preset_files import PresetFileError, presets_export_bytes, presets_import
 from playground.presets import preset_duplicate, preset_rename, preset_restore, setup_diff
-from playground.views.common import number_or_404, refuse_method
+from playground.views.common import number_or_404, refuse_method, search_text
 
 PAGE_SIZE = 25
 # Enough to fix a file by; a broken file of 500 presets would otherwise fill pages.
@@ -34,7 +34,7 @@ def _get_version(preset: Preset, number: int) -> PresetVersion:
 @login_required
 @require_GET
 def preset_list(request):
-    query = request.GET.get("q", "").strip()
+    query = search_text(request)
     # An aggregate drops the model's default ordering, so it is spelt out.
     presets = (
         Preset.objects.filter(owner=request.user)

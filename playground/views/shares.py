@@ -11,7 +11,7 @@ from django.utils.safestring import mark_safe
 from playground import sharing
 from playground.models import Preset, Run, Share
 from playground.rendering import render_markdown
-from playground.views.common import go_to, refuse_method
+from playground.views.common import go_to, refuse_method, without_nul
 
 
 def _created(request, share: Share) -> HttpResponse:
@@ -67,7 +67,7 @@ def _untrusted_page(response: HttpResponse) -> HttpResponse:
 
 
 def _active_share(token: str) -> Share:
-    share = sharing.share_open(token=token)
+    share = sharing.share_open(token=without_nul(token))
     if share is None:
         raise Http404
     return share
@@ -96,7 +96,7 @@ def shared(request, token: str):
 @login_required
 def shared_fork(request, token: str):
     """GET asks whether to copy the shared setup into the viewer's presets; POST copies it."""
-    share = sharing.active_share(token)
+    share = sharing.active_share(without_nul(token))
     if share is None:
         raise Http404
     if refused := refuse_method(request, "GET", "POST"):

@@ -6,22 +6,28 @@ run is never sent upstream twice.
 """
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import DatabaseError
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from playground.crypto import KeyUnavailable
 from playground.models import Run, RunColumn
-from playground.runs import column_apply, run_fail, run_finish
-from playground.streaming import ColumnState, multiplex, sse_event
+from playground.runs import column_apply, run_fail, run_finish, run_interrupt_if_stale
+from playground.shutdown import on_stop, watch_signals
+from playground.streaming import ColumnState, Interrupt, multiplex, sse_event
 from playground.upstream import Connection, get_client, run_connection
 from playground.views.common import refuse_method
 
 TEMPLATE = "playground/compare.html"
+
+logger = logging.getLogger(__name__)
 
 
 def _render_result(column: RunColumn) -> str:
@@ -50,6 +56,8 @@ async def run_stream(request, run_id: int) -> HttpResponse:
         raise Http404 from None
     if refused := refuse_method(request, "GET"):
         return refused
+    if run.status == Run.Status.STREAMING:
+        await sync_to_async(run_interrupt_if_stale)(run)
     claimed = await Run.objects.filter(pk=run.pk, status=Run.Status.PENDING).aupdate(
         status=Run.Status.STREAMING, started_at=timezone.now()
     )
@@ -93,15 +101,39 @@ async def _live(run: Run, columns: list[RunColumn], connection: Connection) -> A
 
     jobs = [(ColumnState(position=column.position), opener(column)) for column in columns]
     finished = False
+    # When the server is told to stop, the stream ends at once with its final events.
+    watch_signals()
+    interrupt = Interrupt()
+    forget = on_stop(interrupt)
     try:
-        async with aclosing(multiplex(jobs, render_end)) as events:
+        stream = multiplex(
+            jobs,
+            render_end,
+            column_max_seconds=settings.PLAYGROUND_COLUMN_MAX_SECONDS,
+            interrupt=interrupt,
+        )
+        async with aclosing(stream) as events:
             async for chunk in events:
                 yield chunk
         finished = True
     finally:
+        forget()
         # Runs on normal end and when the browser goes away (Stop, tab closed): the
         # cancelled columns keep what arrived so far.
         for state, _ in jobs:
             column_apply(by_position[state.position], state)
-        await asyncio.shield(sync_to_async(run_finish)(run, columns, cancelled=not finished))
+        await asyncio.shield(
+            sync_to_async(_save_end)(
+                run, columns, cancelled=not finished, interrupted=interrupt.fired
+            )
+        )
     yield sse_event("done", _render_status(run))
+
+
+def _save_end(run: Run, columns: list[RunColumn], *, cancelled: bool, interrupted: bool) -> None:
+    try:
+        run_finish(run, columns, cancelled=cancelled, interrupted=interrupted)
+    except DatabaseError:
+        # The stream still ends cleanly; the run stays "streaming" until it is found
+        # stale and marked interrupted (playground/runs.py).
+        logger.exception("Run %s could not be saved", run.pk)

@@ -18,13 +18,24 @@ class Command(BaseCommand):
             default=1.0,
             help="Multiplies every simulated delay; 0 streams without pauses.",
         )
+        parser.add_argument(
+            "--bench-models",
+            action="store_true",
+            help="Also offer the benchmark's models (bench/...), as `make bench` does.",
+        )
 
     def handle(
-        self, *args: object, host: str, port: int, time_scale: float, **options: object
+        self,
+        *args: object,
+        host: str,
+        port: int,
+        time_scale: float,
+        bench_models: bool,
+        **options: object,
     ) -> None:
         if time_scale < 0:
             raise CommandError("--time-scale cannot be negative.")
-        fake = FakeOpenRouter(time_scale=time_scale)
+        fake = FakeOpenRouter(time_scale=time_scale, bench_models=bench_models)
         self.stdout.write(f"Fake OpenRouter API at http://{host}:{port}/api/v1")
         self.stdout.write("Use any key; sk-or-v1-invalid is refused. Stop with Ctrl+C.")
         uvicorn.Server(uvicorn.Config(fake.asgi_app, host=host, port=port)).run()
