@@ -142,8 +142,8 @@ class FlakyWrites:
         self.calls = 0
         self.failures = failures
         self.message = message
-        self.real = RunColumn.objects.bulk_update
-        monkeypatch.setattr(RunColumn.objects, "bulk_update", self)
+        self.real = runs.columns_save
+        monkeypatch.setattr(runs, "columns_save", self)
         monkeypatch.setattr(runs, "FINAL_WRITE_RETRY_DELAYS", (0.05, 0.1, 0.1, 0.1))
 
     def __call__(self, *args, **kwargs):

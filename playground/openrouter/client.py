@@ -26,10 +26,11 @@ DEFAULT_TIMEOUT = httpx.Timeout(connect=10, read=60, write=10, pool=10)
 RETRY_DELAYS = (0.5, 1.5)
 # A Retry-After longer than this is not waited for: the error is shown at once.
 MAX_RETRY_AFTER = 3.0
-# httpx's defaults. A stream holds its connection to the end, so this many columns
-# stream at once per process; the next one waits for a free connection up to the pool
-# timeout, then fails with a clear error.
-DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+# A stream holds its connection to the end, so a cap on connections would be a cap on
+# columns streaming at once per process (httpx's default of 100 stops the 101st column
+# until one ends). The per-person run limits bound them instead; 100 idle connections are
+# kept for reuse.
+DEFAULT_LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=100)
 
 
 class OpenRouterClient:

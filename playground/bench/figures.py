@@ -1,0 +1,527 @@
+"""Each figure of `make bench`: how it is measured, and its plan (full or smoke)."""
+
+import asyncio
+import json
+import re
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+from playground.models import Run, RunColumn
+
+from .client import Exchange, Site
+from .stats import added_ms, ms, percentile
+from .workload import API_KEY, BenchError, Schedule, Stream, Target, closed_loop
+
+# Chromium's own header: what a browser's first visit is offered compressed as.
+ACCEPT_ENCODING = "gzip, deflate, br, zstd"
+DEMO_MODELS = ["demo/markdown", "demo/reasoner", "demo/summarizer", "demo/swift"]
+DEMO_PROMPT = "Compare a quick fix with a careful refactor for a slow report page."
+# How often a stream of the idle kind sends (its schedule's gap) and how long a held
+# stream may stay silent before it counts as stalled.
+STALL_SECONDS = 2.5
+# Streams that may be between their POST and their stream's first byte at once while
+# many are being opened, as people arriving one after another would be.
+OPENING_AT_ONCE = 20
+
+
+@dataclass(frozen=True)
+class Plan:
+    ttft_pairs: int
+    ttft_schedule: Schedule
+    concurrent_streams: int
+    concurrent_phases: int
+    concurrent_ramp: float
+    concurrent_measure: float
+    concurrent_schedule: Schedule
+    jitter_streams: int
+    jitter_phases: int
+    jitter_schedule: Schedule
+    capacity_levels: tuple[int, ...]
+    capacity_ramp: float
+    capacity_measure: float
+    capacity_schedule: Schedule
+    open_limit: int
+    open_batch: int
+    idle_schedule: Schedule
+    soak_waves: int
+    soak_wave: int
+    soak_columns: int
+    soak_schedule: Schedule
+    cancel_runs: int
+    cancel_columns: int
+    cancel_schedule: Schedule
+    render_samples: int
+    browser_columns: int
+    browser_schedule: Schedule
+
+
+FULL = Plan(
+    ttft_pairs=200,
+    ttft_schedule=Schedule(first=0.02, gap=0.005, count=5),
+    concurrent_streams=100,
+    concurrent_phases=4,
+    concurrent_ramp=2.0,
+    concurrent_measure=2.5,
+    concurrent_schedule=Schedule(first=0.02, gap=0.05, count=40),
+    jitter_streams=10,
+    jitter_phases=4,
+    jitter_schedule=Schedule(first=0.02, gap=0.05, count=100),
+    capacity_levels=(25, 50, 100, 200, 300, 400, 600),
+    capacity_ramp=3.0,
+    capacity_measure=3.0,
+    capacity_schedule=Schedule(first=0.02, gap=0.05, count=80),
+    open_limit=3000,
+    open_batch=250,
+    idle_schedule=Schedule(first=0.02, gap=1.0, count=900),
+    soak_waves=20,
+    soak_wave=40,
+    soak_columns=4,
+    soak_schedule=Schedule(first=0.02, gap=0.01, count=10),
+    cancel_runs=3,
+    cancel_columns=8,
+    cancel_schedule=Schedule(first=0.02, gap=0.02, count=5000),
+    render_samples=60,
+    browser_columns=6,
+    browser_schedule=Schedule(first=0.02, gap=0.01, count=600),
+)
+
+# Tiny counts: proves the harness works end to end in a few seconds a figure.
+SMOKE = Plan(
+    ttft_pairs=4,
+    ttft_schedule=Schedule(first=0.01, gap=0.005, count=3),
+    concurrent_streams=4,
+    concurrent_phases=2,
+    concurrent_ramp=0.2,
+    concurrent_measure=0.4,
+    concurrent_schedule=Schedule(first=0.01, gap=0.02, count=5),
+    jitter_streams=2,
+    jitter_phases=2,
+    jitter_schedule=Schedule(first=0.01, gap=0.05, count=6),
+    capacity_levels=(4, 8),
+    capacity_ramp=0.3,
+    capacity_measure=0.4,
+    capacity_schedule=Schedule(first=0.01, gap=0.05, count=6),
+    open_limit=12,
+    open_batch=6,
+    idle_schedule=Schedule(first=0.01, gap=1.0, count=60),
+    soak_waves=3,
+    soak_wave=3,
+    soak_columns=2,
+    soak_schedule=Schedule(first=0.01, gap=0.01, count=4),
+    cancel_runs=1,
+    cancel_columns=3,
+    cancel_schedule=Schedule(first=0.01, gap=0.02, count=500),
+    render_samples=4,
+    browser_columns=6,
+    browser_schedule=Schedule(first=0.02, gap=0.01, count=100),
+)
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+def _require_ok(streams: list[Stream], what: str) -> None:
+    failed = [stream for stream in streams if not stream.ok]
+    if failed:
+        first = failed[0]
+        reason = first.error or f"{first.pieces} of {first.expected} pieces"
+        raise BenchError(f"{what}: {len(failed)} of {len(streams)} streams failed ({reason}).")
+
+
+def _ttfts(streams: list[Stream]) -> list[float]:
+    return [stream.ttft for stream in streams if stream.ttft is not None]
+
+
+# 1. Time to first token, one stream at a time
+
+
+async def ttft_sequential(target: Target, plan: Plan) -> dict[str, float]:
+    """Pairs of one direct and one app stream, in alternating order, so a slow moment of
+    the machine weighs on both alike."""
+    direct: list[Stream] = []
+    app: list[Stream] = []
+    for number in range(plan.ttft_pairs):
+        first_direct = number % 2 == 0
+        for use_direct in (first_direct, not first_direct):
+            if use_direct:
+                direct.append(await target.direct(plan.ttft_schedule))
+            else:
+                app.append(await target.through_app(plan.ttft_schedule))
+    _require_ok(direct + app, "time to first token")
+    direct_t = _ttfts(direct)
+    stream_t = _ttfts(app)
+    post_t = [stream.post_ttft for stream in app if stream.post_ttft is not None]
+    say(
+        f"  direct p50 {ms(percentile(direct_t, 50))} p99 {ms(percentile(direct_t, 99))} ms; "
+        f"app from GET p50 {ms(percentile(stream_t, 50))} p99 {ms(percentile(stream_t, 99))} "
+        f"ms; app from POST p50 {ms(percentile(post_t, 50))} ms ({len(app)} pairs)"
+    )
+    return {
+        "ttft_overhead_stream_p50_ms": added_ms(stream_t, direct_t, 50),
+        "ttft_overhead_stream_p99_ms": added_ms(stream_t, direct_t, 99),
+        "ttft_overhead_post_p50_ms": added_ms(post_t, direct_t, 50),
+        "ttft_direct_p50_ms": ms(percentile(direct_t, 50)),
+        "ttft_direct_p99_ms": ms(percentile(direct_t, 99)),
+        "ttft_stream_p50_ms": ms(percentile(stream_t, 50)),
+        "ttft_stream_p99_ms": ms(percentile(stream_t, 99)),
+        "ttft_post_p50_ms": ms(percentile(post_t, 50)),
+    }
+
+
+# 2 and 4. Many streams at once
+
+
+async def _phases(
+    target: Target,
+    *,
+    lanes: int,
+    phases: int,
+    ramp: float,
+    measure: float,
+    schedule: Schedule,
+) -> tuple[list[Stream], list[Stream], int]:
+    """Alternating phases of `lanes` direct streams and `lanes` app streams at once."""
+    direct: list[Stream] = []
+    app: list[Stream] = []
+    failures = 0
+    for number in range(phases):
+        use_direct = number % 2 == 0
+        start = partial(target.direct if use_direct else target.through_app, schedule)
+        streams, failed = await closed_loop(lanes, start, ramp=ramp, measure=measure)
+        (direct if use_direct else app).extend(streams)
+        failures += failed
+    return direct, app, failures
+
+
+async def ttft_concurrent(target: Target, plan: Plan) -> dict[str, float]:
+    direct, app, failures = await _phases(
+        target,
+        lanes=plan.concurrent_streams,
+        phases=plan.concurrent_phases,
+        ramp=plan.concurrent_ramp,
+        measure=plan.concurrent_measure,
+        schedule=plan.concurrent_schedule,
+    )
+    direct_t, app_t = _ttfts(direct), _ttfts(app)
+    if not direct_t or not app_t:
+        raise BenchError(f"{plan.concurrent_streams} streams at once: no stream got an answer.")
+    say(
+        f"  {plan.concurrent_streams} at once: direct p99 {ms(percentile(direct_t, 99))} ms, "
+        f"app p99 {ms(percentile(app_t, 99))} ms ({len(direct_t)} and {len(app_t)} streams, "
+        f"{failures} failed)"
+    )
+    return {
+        "ttft_100_failures": failures,
+        "ttft_overhead_100_p99_ms": added_ms(app_t, direct_t, 99),
+        "ttft_100_direct_p99_ms": ms(percentile(direct_t, 99)),
+        "ttft_100_app_p99_ms": ms(percentile(app_t, 99)),
+    }
+
+
+async def capacity(target: Target, plan: Plan) -> dict[str, float]:
+    """The most streams at once (20 events a second each) with p99 first-token overhead
+    under 100 ms and no errors; levels rise until one misses."""
+    best = 0
+    best_overhead = 0.0
+    for level in plan.capacity_levels:
+        direct, app, failures = await _phases(
+            target,
+            lanes=level,
+            phases=2,
+            ramp=plan.capacity_ramp,
+            measure=plan.capacity_measure,
+            schedule=plan.capacity_schedule,
+        )
+        direct_t, app_t = _ttfts(direct), _ttfts(app)
+        overhead = added_ms(app_t, direct_t, 99) if app_t and direct_t else float("inf")
+        passed = not failures and overhead < 100 and len(app_t) >= level // 2
+        say(
+            f"  {level} streams: p99 overhead {overhead} ms, {failures} failed, "
+            f"{len(app_t)} app streams measured: {'holds' if passed else 'misses'}"
+        )
+        if not passed:
+            break
+        best, best_overhead = level, overhead
+    return {"max_active_streams": best, "max_active_overhead_p99_ms": best_overhead}
+
+
+# 3. Relay delay per event
+
+
+async def relay_jitter(target: Target, plan: Plan) -> dict[str, float]:
+    """Every piece is stamped with the time the fake had it due; its delay is its arrival
+    minus that. The app's share is a percentile of the app's delays minus the same
+    percentile of the direct ones."""
+    direct: list[float] = []
+    app: list[float] = []
+    schedule = plan.jitter_schedule
+    for number in range(plan.jitter_phases):
+        use_direct = number % 2 == 0
+
+        async def one(offset: float, use_direct: bool = use_direct) -> Stream:
+            await asyncio.sleep(offset)
+            if use_direct:
+                return await target.direct(schedule, keep_delays=True)
+            return await target.through_app(schedule, keep_delays=True)
+
+        spread = schedule.gap / plan.jitter_streams
+        streams = await asyncio.gather(
+            *(one(index * spread) for index in range(plan.jitter_streams))
+        )
+        _require_ok(list(streams), "relay delay")
+        for stream in streams:
+            (direct if use_direct else app).extend(stream.delays)
+    say(
+        f"  direct delay p50 {ms(percentile(direct, 50))} p99 {ms(percentile(direct, 99))} "
+        f"max {ms(max(direct))} ms; app p50 {ms(percentile(app, 50))} "
+        f"p99 {ms(percentile(app, 99))} max {ms(max(app))} ms ({len(app)} events)"
+    )
+    return {
+        "relay_jitter_p50_ms": added_ms(app, direct, 50),
+        "relay_jitter_p99_ms": added_ms(app, direct, 99),
+        # The worst delay seen through the app, less the fake's typical lateness: the
+        # largest direct delay is one moment of the fake's, not a baseline to subtract.
+        "relay_jitter_max_ms": max(0.0, ms(max(app) - percentile(direct, 50))),
+        "relay_direct_p99_ms": ms(percentile(direct, 99)),
+        "relay_app_p99_ms": ms(percentile(app, 99)),
+    }
+
+
+# 5. Open, mostly idle streams
+
+
+@dataclass
+class _Held:
+    task: asyncio.Task | None = None
+    stream: Stream | None = None
+    opened: bool = False
+    ended: bool = False
+
+
+async def open_streams(target: Target, plan: Plan, memory: Callable[[], int]) -> dict[str, float]:
+    """Opens idle streams (one event a second) in batches while every stream held keeps
+    receiving; memory is the app's workers' resident size."""
+    schedule = plan.idle_schedule
+    held: list[_Held] = []
+    gate = asyncio.Semaphore(OPENING_AT_ONCE)
+    base_kb = memory()
+    good_count = 0
+    good_kb = base_kb
+
+    async def hold(item: _Held) -> None:
+        def opened(stream: Stream, _: Exchange) -> None:
+            item.stream, item.opened = stream, True
+            gate.release()
+
+        await gate.acquire()
+        try:
+            item.stream = await target.through_app(schedule, on_open=opened)
+        finally:
+            item.ended = True
+            if not item.opened:
+                item.opened = True
+                gate.release()
+
+    try:
+        while len(held) < plan.open_limit:
+            batch = [_Held() for _ in range(min(plan.open_batch, plan.open_limit - len(held)))]
+            for item in batch:
+                item.task = asyncio.create_task(hold(item))
+            held += batch
+            deadline = time.monotonic() + 120
+            while not all(item.opened for item in batch) and time.monotonic() < deadline:  # noqa: ASYNC110
+                await asyncio.sleep(0.1)
+            # A live stream sends a piece a second: every one held must have grown.
+            before = [item.stream.pieces if item.stream else 0 for item in held]
+            await asyncio.sleep(STALL_SECONDS)
+            alive = sum(
+                1
+                for item, count in zip(held, before, strict=True)
+                if item.stream and not item.ended and item.stream.pieces > count
+            )
+            say(f"  {len(held)} opened, {alive} receiving")
+            if alive > good_count:
+                good_count, good_kb = alive, memory()
+            if alive < len(held):
+                break
+    finally:
+        for item in held:
+            if item.task is not None:
+                item.task.cancel()
+        await asyncio.gather(*(item.task for item in held if item.task), return_exceptions=True)
+    per_stream = (good_kb - base_kb) / good_count if good_count else 0.0
+    say(f"  {good_count} held at once, {round(per_stream, 1)} KB each")
+    return {"open_streams": good_count, "kb_per_open_stream": round(per_stream, 1)}
+
+
+# 6. Memory over many streams
+
+
+async def soak(target: Target, plan: Plan, memory: Callable[[], int]) -> dict[str, float]:
+    """Waves of multi-column runs: all created by their POSTs, then all streamed at once.
+    Memory after the last wave against after the first shows what the streams leave
+    behind (the first wave has already grown every cache and pool to its working size)."""
+    schedule = plan.soak_schedule
+    columns = plan.soak_columns
+    after_wave: list[int] = []
+    failures = 0
+    for _ in range(plan.soak_waves):
+        runs = await asyncio.gather(
+            *(target.create_bench_run(schedule, columns=columns) for _ in range(plan.soak_wave))
+        )
+        streams = await asyncio.gather(
+            *(target.through_app(schedule, columns=columns, run=run) for run in runs)
+        )
+        failures += sum(1 for stream in streams if not stream.ok)
+        await asyncio.sleep(0.5)
+        after_wave.append(memory())
+    total = plan.soak_waves * plan.soak_wave * columns
+    say(
+        f"  {total} model streams ({plan.soak_waves} waves of {plan.soak_wave} runs of "
+        f"{columns} columns), {failures} runs failed: {after_wave[0] // 1024} MiB after the "
+        f"first wave, {after_wave[-1] // 1024} MiB after the last, "
+        f"peak {max(after_wave) // 1024} MiB"
+    )
+    if failures:
+        raise BenchError(f"soak: {failures} of {plan.soak_waves * plan.soak_wave} runs failed.")
+    return {"soak_memory_ratio": round(after_wave[-1] / after_wave[0], 3), "soak_streams": total}
+
+
+# 7. Closing upstream when the browser goes away
+
+
+def _stored_generations(run_id: int, timeout: float) -> list[tuple[int, str]]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if Run.objects.filter(pk=run_id, status=Run.Status.CANCELLED).exists():
+            return list(
+                RunColumn.objects.filter(run_id=run_id)
+                .order_by("position")
+                .values_list("position", "generation_id")
+            )
+        time.sleep(0.02)
+    raise BenchError(f"run {run_id} was not stored as cancelled within {timeout} s")
+
+
+async def _closed_at(fake: Site, generation_id: str, first_token_at: float) -> float:
+    """When the fake saw the stream closed: its generation record counts the generation
+    time from the first token, and exists only once the stream has ended."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        response = await fake.get(
+            f"/api/v1/generation?id={generation_id}",
+            headers={"Authorization": f"Bearer {API_KEY}"},
+        )
+        if response.status == 200:
+            data = json.loads(response.body)["data"]
+            if not data["cancelled"]:
+                raise BenchError(f"generation {generation_id} was not cancelled")
+            return first_token_at + data["generation_time"] / 1000
+        await asyncio.sleep(0.01)
+    raise BenchError(f"the upstream stream {generation_id} was still open after 10 s")
+
+
+async def cancel_close(target: Target, plan: Plan) -> dict[str, float]:
+    schedule = plan.cancel_schedule
+    columns = plan.cancel_columns
+    delays: list[float] = []
+    for _ in range(plan.cancel_runs):
+        stream = Stream("app", expected=schedule.count * columns)
+        stream.run_id, stream.posted_at = await target.create_bench_run(schedule, columns=columns)
+        async with target.open_run(stream.run_id) as exchange:
+            await exchange.response()
+            async for event in exchange.events():
+                if event.name.endswith("-output"):
+                    target.record_pieces(stream, event)
+                if len(stream.first_due) == columns:
+                    break
+            exchange.close()
+            disconnected_at = exchange.closed_at
+        stored = await asyncio.to_thread(_stored_generations, stream.run_id, 30)
+        for position, generation_id in stored:
+            first_token_at = stream.first_due[position] - schedule.first
+            closed_at = await _closed_at(target.fake, generation_id, first_token_at)
+            delays.append(closed_at - disconnected_at)
+    say(
+        f"  {len(delays)} upstream streams of {plan.cancel_runs} {columns}-column runs: "
+        f"closed {ms(min(delays))} to {ms(max(delays))} ms after the browser left"
+    )
+    return {"cancel_close_max_ms": max(0.0, ms(max(delays)))}
+
+
+# 8 and 9. The pages
+
+
+# Links a browser fetches on load (not `rel="canonical"` and the like).
+FETCHED_LINK = re.compile(r'rel="(stylesheet|icon|preload|modulepreload)"')
+ASSET = re.compile(
+    r'<script[^>]*\ssrc="(?P<script>[^"]+)"|<link[^>]*\shref="(?P<link>[^"]+)"[^>]*>'
+)
+
+
+async def page_weight(app: Site) -> dict[str, float]:
+    """The compare page on a first visit: the HTML and everything it references, in the
+    bytes sent (compressed where the server compresses)."""
+    headers = {"Accept-Encoding": ACCEPT_ENCODING}
+    page = await app.get("/", headers=headers)
+    if page.status != 200:
+        raise BenchError(f"the compare page answered {page.status}")
+    sizes = {"html": len(page.body), "js": 0, "css": 0, "other": 0}
+    requests = 1
+    html = page.body.decode()
+    for match in ASSET.finditer(html):
+        url = match["script"] or match["link"]
+        if match["link"] and not FETCHED_LINK.search(match[0]):
+            continue
+        asset = await app.get(url, headers=headers)
+        if asset.status != 200:
+            raise BenchError(f"{url} answered {asset.status}")
+        requests += 1
+        kind = "js" if match["script"] else "css" if url.endswith(".css") else "other"
+        sizes[kind] += len(asset.body)
+    total = sum(sizes.values())
+    say(
+        f"  HTML {round(sizes['html'] / 1024, 1)} KB, JS {round(sizes['js'] / 1024, 1)} KB, "
+        f"CSS {round(sizes['css'] / 1024, 1)} KB in {requests} requests"
+    )
+    return {
+        "page_js_kb_gz": round(sizes["js"] / 1024, 1),
+        "page_total_kb_gz": round(total / 1024, 1),
+        "page_requests": requests,
+    }
+
+
+async def _render_times(app: Site, path: str, samples: int) -> list[float]:
+    times = []
+    for _ in range(samples):
+        start = time.monotonic()
+        response = await app.get(path)
+        times.append(time.monotonic() - start)
+        if response.status != 200:
+            raise BenchError(f"{path} answered {response.status}")
+    return times
+
+
+async def render_times(target: Target, plan: Plan) -> dict[str, float]:
+    """Time to serve the compare page and a finished four-column run (demo models'
+    markdown, reasoning and usage), measured at the client over loopback."""
+    run_id, _ = await target.create_run(DEMO_PROMPT, DEMO_MODELS)
+    async with target.open_run(run_id) as exchange:
+        await exchange.response()
+        async for event in exchange.events():
+            if event.name == "done":
+                break
+    compare = await _render_times(target.app, "/", plan.render_samples)
+    run = await _render_times(target.app, f"/runs/{run_id}/", plan.render_samples)
+    say(
+        f"  compare page median {ms(statistics.median(compare))} ms, "
+        f"run page median {ms(statistics.median(run))} ms"
+    )
+    return {
+        "render_compare_p95_ms": ms(percentile(compare, 95)),
+        "render_run_p95_ms": ms(percentile(run, 95)),
+    }
