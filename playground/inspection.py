@@ -132,20 +132,10 @@ def column_export(column: RunColumn) -> dict[str, Any]:
         "output_text": column.output_text,
         "reasoning_text": column.reasoning_text,
         "tool_calls": column.tool_calls,
-        "usage": {
-            "input_tokens": column.input_tokens,
-            "output_tokens": column.output_tokens,
-            "reasoning_tokens": column.reasoning_tokens,
-            "cached_tokens": column.cached_tokens,
-            # A string: JSON numbers would round a cost such as 0.0000225 in most readers.
-            "cost_usd": plain_decimal(column.cost) or None,
-        },
-        "timings": {
-            "ttft_ms": column.ttft_ms,
-            "total_ms": column.total_ms,
-            "tokens_per_second": column.tokens_per_second,
-            **column.marks,
-        },
+        # The cost as a string, as in the usage CSV: JSON numbers would round a cost such
+        # as 0.0000225 in most readers.
+        "usage": {**column.token_counts, "cost_usd": column.cost_number or None},
+        "timings": {**column.timings, **column.marks},
         "events": column.events,
         "events_truncated": column.events_truncated,
     }

@@ -180,6 +180,23 @@ class RunColumn(models.Model):
         return f"{self.model} in run {self.run_id}"
 
     @property
+    def token_counts(self) -> dict[str, int | None]:
+        return {
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "reasoning_tokens": self.reasoning_tokens,
+            "cached_tokens": self.cached_tokens,
+        }
+
+    @property
+    def timings(self) -> dict[str, float | None]:
+        return {
+            "ttft_ms": self.ttft_ms,
+            "total_ms": self.total_ms,
+            "tokens_per_second": self.tokens_per_second,
+        }
+
+    @property
     def tokens_per_second(self) -> float | None:
         """Output speed once the first token arrived (the wait before it is the TTFT)."""
         if not self.output_tokens or self.total_ms is None or self.ttft_ms is None:

@@ -34,18 +34,8 @@ def run_snapshot(run: Run) -> dict[str, Any]:
                 "output_text": column.output_text,
                 "reasoning_text": column.reasoning_text,
                 "tool_calls": column.tool_calls,
-                "usage": {
-                    "input_tokens": column.input_tokens,
-                    "output_tokens": column.output_tokens,
-                    "reasoning_tokens": column.reasoning_tokens,
-                    "cached_tokens": column.cached_tokens,
-                    "cost": column.cost_number or None,
-                },
-                "timings": {
-                    "ttft_ms": column.ttft_ms,
-                    "total_ms": column.total_ms,
-                    "tokens_per_second": column.tokens_per_second,
-                },
+                "usage": {**column.token_counts, "cost": column.cost_number or None},
+                "timings": column.timings,
             }
             for column in run.columns.without_stream_record()
         ],

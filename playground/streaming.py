@@ -90,16 +90,17 @@ class ColumnState:
     events: list[dict] = field(default_factory=list)
     events_truncated: bool = False
 
-    def record(self, event: StreamEvent) -> None:
+    def record(self, event: StreamEvent) -> str | None:
         """Notes an event's arrival: stored for the inspector (comments too, up to the
-        cap) and counted in the timeline's marks."""
+        cap) and counted in the timeline's marks. Returns the kind of text the event
+        carries for the browser ("output" or "reasoning"), if any."""
         now = event.arrived if event.arrived is not None else time.perf_counter()
         if isinstance(event, StreamOpened):
             self.first_byte_at = now
             self.response_status = event.status
             self.response_headers = event.headers
             self.request_headers = redact_headers(event.request_headers)
-            return
+            return None
         if len(self.events) < MAX_STORED_EVENTS:
             t_ms = self._ms(now)
             if isinstance(event, StreamComment):
@@ -109,16 +110,18 @@ class ColumnState:
         else:
             self.events_truncated = True
         if not getattr(event, "delta", ""):
-            return
+            return None
+        kind = _delta_kind(event)
         # A tool call's arguments are the answer of a column that calls a tool.
-        kind = "output" if isinstance(event, FunctionCallArgumentsDelta) else _delta_kind(event)
-        if kind == "reasoning" and self.first_reasoning_at is None:
+        mark = "output" if isinstance(event, FunctionCallArgumentsDelta) else kind
+        if mark == "reasoning" and self.first_reasoning_at is None:
             self.first_reasoning_at = now
-        if kind == "output" and self.first_answer_at is None:
+        if mark == "output" and self.first_answer_at is None:
             self.first_answer_at = now
-        if kind and self.first_token_at is None:
+        if mark and self.first_token_at is None:
             self.first_token_at = now
         self.last_token_at = now
+        return kind
 
     def _ms(self, moment: float | None) -> float | None:
         """Milliseconds since the request was sent, to a hundredth."""
@@ -228,17 +231,15 @@ async def run_column(
     try:
         async with asyncio.timeout(max_seconds) as deadline, aclosing(open_stream()) as events:
             async for event in events:
-                state.record(event)
+                kind = state.record(event)
                 fold.apply(event)
-                kind = _delta_kind(event)
-                delta = getattr(event, "delta", "")
-                if kind and delta:
+                if kind:
                     key = keys[kind]
                     buffer = unsent.get(key)
                     if buffer is None:
                         unsent[key] = buffer = io.StringIO()
                         ready.set()
-                    buffer.write(delta)
+                    buffer.write(event.delta)
                 elif not ending and fold.finished:
                     ending = True
                     _shorten(deadline, TERMINAL_GRACE)

@@ -1,8 +1,10 @@
-"""Stored objects for tests that need them without streaming first."""
+"""Stored objects for tests, and reading a run's stream from the real server."""
 
 from decimal import Decimal
 
+import httpx
 from django.utils import timezone
+from httpx_sse import connect_sse
 
 from playground.crypto import encrypt_secret
 from playground.models import ApiKey, Run
@@ -21,6 +23,34 @@ def a_preset(owner, name="Rivers", **setup):
     return preset_create(owner=owner, name=name, description="Geography", setup=a_setup(**setup))
 
 
+def a_run(owner, models=("demo/swift", "demo/echo"), prompt="Name three rivers."):
+    """A run as its POST stores it, before the browser opens its stream."""
+    from playground.runs import run_create
+
+    return run_create(owner=owner, setup=a_setup(prompt, models), connection=connection_for(owner))
+
+
+def session_cookies(client) -> dict[str, str]:
+    """The cookies of a logged-in test client, for a real HTTP client."""
+    return {"sessionid": client.cookies["sessionid"].value}
+
+
+def run_events(server, cookies, run, *, stop_after=None, timeout=30) -> list[tuple[str, str]]:
+    """The SSE events of a run's stream from the real server as (name, data) pairs,
+    optionally hanging up after the first event whose name ends with `stop_after`."""
+    events = []
+    with (
+        httpx.Client(base_url=server.url, cookies=cookies, timeout=timeout) as http,
+        connect_sse(http, "GET", f"/runs/{run.pk}/stream/") as source,
+    ):
+        assert source.response.status_code == 200
+        for sse in source.iter_sse():
+            events.append((sse.event, sse.data))
+            if stop_after and sse.event.endswith(stop_after):
+                break
+    return events
+
+
 def a_finished_run(
     owner,
     *,
@@ -30,9 +60,7 @@ def a_finished_run(
     status=Run.Status.DONE,
 ):
     """A run as it is stored once every column has answered."""
-    from playground.runs import run_create
-
-    run = run_create(owner=owner, setup=a_setup(prompt, models), connection=connection_for(owner))
+    run = a_run(owner, models, prompt)
     run.columns.update(
         status="done",
         output_text=output,

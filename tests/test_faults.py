@@ -9,9 +9,7 @@ import pytest
 from httpx_sse import connect_sse
 
 from playground.models import Run, RunColumn
-from playground.runs import run_create
-from playground.setups import setup_from_values
-from playground.upstream import connection_for
+from tests.factories import a_run, run_events
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,11 +29,6 @@ def upstream(upstream, settings):
 def cookies(client, alice):
     client.force_login(alice)
     return {"sessionid": client.cookies["sessionid"].value}
-
-
-def make_run(owner, models, prompt="Compare these, please."):
-    setup = setup_from_values(prompt=prompt, instructions="", parameters={}, models=list(models))
-    return run_create(owner=owner, setup=setup, connection=connection_for(owner))
 
 
 def read_stream(server, cookies, run, *, timeout=15.0):
@@ -78,7 +71,7 @@ REFUSALS = {
 def test_an_error_status_before_the_first_byte_explains_itself_in_its_column_only(
     upstream, asgi_server, cookies, alice
 ):
-    run = make_run(alice, [*REFUSALS, "demo/swift"])
+    run = a_run(alice, [*REFUSALS, "demo/swift"])
 
     events = read_stream(asgi_server, cookies, run)
 
@@ -103,7 +96,7 @@ def test_an_error_status_before_the_first_byte_explains_itself_in_its_column_onl
 
 
 # Mid-stream: a few words arrive, then the stream breaks one way or another.
-PARTIAL = "Starting on “Compare these, please”: the first thing to check is whether"
+PARTIAL = "Starting on “Name three rivers”: the first thing to check is whether"
 BREAKS = {
     "fault/failed": ("error", "OpenRouter had an internal error: Internal server error"),
     "fault/error-event": ("error", "The answer stopped with an error: Internal server error"),
@@ -115,7 +108,7 @@ BREAKS = {
 def test_a_stream_that_breaks_mid_answer_ends_its_column_within_a_second_keeping_the_text(
     upstream, asgi_server, cookies, alice
 ):
-    run = make_run(alice, [*BREAKS, "demo/swift"])
+    run = a_run(alice, [*BREAKS, "demo/swift"])
 
     events = read_stream(asgi_server, cookies, run)
 
@@ -152,7 +145,7 @@ def test_headers_then_silence_end_the_column_at_the_read_timeout(
     upstream, asgi_server, cookies, alice, settings
 ):
     settings.OPENROUTER_READ_TIMEOUT = 0.5
-    run = make_run(alice, ["fault/silence", "demo/swift"])
+    run = a_run(alice, ["fault/silence", "demo/swift"])
 
     events = read_stream(asgi_server, cookies, run)
 
@@ -173,7 +166,7 @@ def test_keep_alive_comments_alone_cannot_hold_a_column_past_its_cap(
     # Comments arrive every 0.1 s, well within the read timeout, forever.
     settings.OPENROUTER_READ_TIMEOUT = 0.5
     settings.PLAYGROUND_COLUMN_MAX_SECONDS = 1.5
-    run = make_run(alice, ["fault/keepalive-forever", "demo/swift"])
+    run = a_run(alice, ["fault/keepalive-forever", "demo/swift"])
 
     events = read_stream(asgi_server, cookies, run, timeout=10)
 
@@ -210,7 +203,7 @@ def test_an_api_that_cannot_be_reached_fails_every_column_at_once_with_a_clear_m
         port = sock.getsockname()[1]
     settings.OPENROUTER_API_KEY = KEY
     settings.OPENROUTER_BASE_URL = base_url.format(port=port)
-    run = make_run(alice, ["demo/swift", "demo/echo"])
+    run = a_run(alice, ["demo/swift", "demo/echo"])
 
     events = read_stream(asgi_server, cookies, run)
 
@@ -225,14 +218,9 @@ def test_an_api_that_cannot_be_reached_fails_every_column_at_once_with_a_clear_m
 
 def hang_up_after_first_text(server, cookies, run):
     """Reads the run's stream until some text arrived, then drops the connection."""
-    with (
-        httpx.Client(base_url=server.url, cookies=cookies, timeout=15) as http,
-        connect_sse(http, "GET", f"/runs/{run.pk}/stream/") as source,
-    ):
-        for sse in source.iter_sse():
-            if sse.event.endswith("-output"):
-                return sse.event
-    raise AssertionError("no text arrived")
+    name, _ = run_events(server, cookies, run, stop_after="-output")[-1]
+    assert name.endswith("-output"), "no text arrived"
+    return name
 
 
 def wait_for(condition, timeout=10.0):
@@ -248,7 +236,7 @@ def test_a_browser_leaving_mid_run_closes_every_upstream_connection_and_keeps_th
     count, upstream, asgi_server, cookies, alice
 ):
     upstream.time_scale = 0.1  # demo/slow then streams for about 4 s
-    run = make_run(alice, ["demo/slow"] * count)
+    run = a_run(alice, ["demo/slow"] * count)
 
     hang_up_after_first_text(asgi_server, cookies, run)
 
@@ -268,7 +256,7 @@ def test_an_event_source_reconnecting_never_starts_a_second_generation(
 ):
     upstream.time_scale = 0.1
     models = ["demo/slow", "demo/slow", "demo/swift"]
-    run = make_run(alice, models)
+    run = a_run(alice, models)
     with (
         httpx.Client(base_url=asgi_server.url, cookies=cookies, timeout=15) as http,
         connect_sse(http, "GET", f"/runs/{run.pk}/stream/") as first,

@@ -5,11 +5,8 @@ saved as interrupted with what had arrived."""
 import asyncio
 import os
 import signal
-import socket
-import subprocess
 import sys
 import time
-from contextlib import suppress
 
 import httpx
 import pytest
@@ -17,6 +14,7 @@ from django.conf import settings
 from django.db import connection
 from httpx_sse import connect_sse
 
+from playground.bench.servers import Processes, free_port
 from playground.models import Run, RunColumn
 from playground.openrouter import parse_event
 from playground.runs import run_create
@@ -25,12 +23,6 @@ from playground.streaming import ColumnState, Interrupt, multiplex
 from playground.upstream import connection_for
 
 GRACE_SECONDS = 3
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -51,35 +43,20 @@ def app_process(tmp_path):
         "PLAYGROUND_DEMO_TIME_SCALE": "1",
         "LOG_LEVEL": "WARNING",
     }
-    log = (tmp_path / "uvicorn.log").open("wb")
     argv = [
         sys.executable, "-m", "uvicorn", "playground.asgi:application",
         "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
         "--log-level", "warning", "--timeout-graceful-shutdown", str(GRACE_SECONDS),
     ]  # fmt: skip
-    process = subprocess.Popen(
-        argv,
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    log.close()
-    deadline = time.monotonic() + 30
-    while True:
-        assert process.poll() is None, (tmp_path / "uvicorn.log").read_text()
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        assert time.monotonic() < deadline, "the app did not start within 30 s"
-        time.sleep(0.05)
-    process.url = f"http://127.0.0.1:{port}"
-    process.log = tmp_path / "uvicorn.log"
-    yield process
-    with suppress(ProcessLookupError):
-        process.kill()
-    process.wait(timeout=10)
+    processes = Processes(tmp_path)
+    try:
+        process = processes.start("uvicorn", argv, env)
+        processes.wait_for_port("uvicorn", process, port)
+        process.url = f"http://127.0.0.1:{port}"
+        process.log = tmp_path / "uvicorn.log"
+        yield process
+    finally:
+        processes.stop_all()
 
 
 @pytest.mark.django_db(transaction=True)

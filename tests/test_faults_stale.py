@@ -10,27 +10,17 @@ import pytest
 from django.core.management import call_command
 from django.db import OperationalError
 from django.utils import timezone
-from httpx_sse import connect_sse
 
 from playground import runs
 from playground.models import Run, RunColumn
-from playground.runs import run_create
-from playground.setups import setup_from_values
-from playground.upstream import connection_for
+from tests.factories import a_run, run_events
 
 INTERRUPTED = "The server stopped before this answer was complete."
 
 
-def make_run(owner, models=("demo/swift", "demo/echo")):
-    setup = setup_from_values(
-        prompt="Name three rivers.", instructions="", parameters={}, models=list(models)
-    )
-    return run_create(owner=owner, setup=setup, connection=connection_for(owner))
-
-
 def left_streaming(owner, *, seconds_ago, settings):
     """A run claimed by a stream `seconds_ago` past the longest a stream can last."""
-    run = make_run(owner)
+    run = a_run(owner)
     started = timezone.now() - timedelta(
         seconds=settings.PLAYGROUND_COLUMN_MAX_SECONDS + seconds_ago
     )
@@ -93,7 +83,7 @@ def test_the_history_marks_the_person_s_stale_runs_and_only_theirs(
 def test_the_command_marks_every_stale_run(alice, bob, settings):
     stale = [left_streaming(owner, seconds_ago=120, settings=settings) for owner in (alice, bob)]
     recent = left_streaming(alice, seconds_ago=-30, settings=settings)
-    finished = make_run(alice)
+    finished = a_run(alice)
     out = StringIO()
 
     call_command("interrupt_stale_runs", stdout=out)
@@ -110,22 +100,13 @@ def cookies(client, alice):
     return {"sessionid": client.cookies["sessionid"].value}
 
 
-def read_stream(server, cookies, run):
-    with (
-        httpx.Client(base_url=server.url, cookies=cookies, timeout=15) as http,
-        connect_sse(http, "GET", f"/runs/{run.pk}/stream/") as source,
-    ):
-        assert source.response.status_code == 200
-        return [(sse.event, sse.data) for sse in source.iter_sse()]
-
-
 def test_the_stream_url_of_a_stale_run_marks_it_and_replays_it_without_calling_upstream(
     asgi_server, cookies, alice, fake, settings
 ):
     stale = left_streaming(alice, seconds_ago=120, settings=settings)
     started = fake.streams_started
 
-    events = read_stream(asgi_server, cookies, stale)
+    events = run_events(asgi_server, cookies, stale)
 
     assert [name for name, _ in events] == ["c0-end", "c1-end", "done"]
     assert INTERRUPTED in events[0][1] and INTERRUPTED in events[1][1]
@@ -160,9 +141,9 @@ def test_the_final_write_is_tried_again_when_the_database_is_busy_or_briefly_gon
     message, asgi_server, cookies, alice, fake, monkeypatch
 ):
     writes = FlakyWrites(monkeypatch, failures=2, message=message)
-    run = make_run(alice)
+    run = a_run(alice)
 
-    events = read_stream(asgi_server, cookies, run)
+    events = run_events(asgi_server, cookies, run)
 
     assert events[-1][0] == "done"
     assert writes.calls == 3
@@ -176,9 +157,9 @@ def test_a_run_whose_final_write_never_succeeds_ends_its_stream_and_is_interrupt
     asgi_server, cookies, alice, fake, monkeypatch, settings
 ):
     writes = FlakyWrites(monkeypatch, failures=100, message="database is locked")
-    run = make_run(alice)
+    run = a_run(alice)
 
-    events = read_stream(asgi_server, cookies, run)
+    events = run_events(asgi_server, cookies, run)
 
     # The browser is told the run ended, so it does not reconnect and run it again.
     assert events[-1][0] == "done"

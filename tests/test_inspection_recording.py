@@ -7,7 +7,6 @@ import json
 
 import httpx
 import pytest
-from httpx_sse import connect_sse
 
 from playground.models import Run
 from playground.openrouter import (
@@ -17,6 +16,7 @@ from playground.openrouter import (
     StreamComment,
     StreamOpened,
 )
+from tests.factories import run_events, session_cookies
 
 KEY = "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"
 
@@ -139,12 +139,7 @@ def test_a_column_records_exactly_what_openrouter_received_and_when_each_event_a
         headers={"HX-Request": "true"},
     )  # fmt: skip
     run = Run.objects.get()
-    cookies = {"sessionid": client.cookies["sessionid"].value}
-    with (
-        httpx.Client(base_url=asgi_server.url, cookies=cookies, timeout=30) as http,
-        connect_sse(http, "GET", f"/runs/{run.pk}/stream/") as source,
-    ):
-        assert [sse.event for sse in source.iter_sse()][-1] == "done"
+    assert run_events(asgi_server, session_cookies(client), run)[-1][0] == "done"
 
     received = {r.json["model"]: r for r in upstream.requests if r.path == "/api/v1/responses"}
     for column in run.columns.all():

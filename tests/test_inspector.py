@@ -9,14 +9,12 @@ import subprocess
 import sys
 from decimal import Decimal
 
-import httpx
 import pytest
-from httpx_sse import connect_sse
 
 from playground.inspection import EVENTS_PER_PAGE
 from playground.models import Run
 from playground.timeline import column_timeline
-from tests.factories import a_finished_run
+from tests.factories import a_finished_run, run_events, session_cookies
 
 pytestmark = pytest.mark.django_db
 
@@ -36,12 +34,7 @@ def streamed_run(client, asgi_server, fake, models):
         headers={"HX-Request": "true"},
     )
     run = Run.objects.latest("pk")
-    cookies = {"sessionid": client.cookies["sessionid"].value}
-    with (
-        httpx.Client(base_url=asgi_server.url, cookies=cookies, timeout=30) as http,
-        connect_sse(http, "GET", f"/runs/{run.pk}/stream/") as source,
-    ):
-        assert [sse.event for sse in source.iter_sse()][-1] == "done"
+    assert run_events(asgi_server, session_cookies(client), run)[-1][0] == "done"
     return run
 
 

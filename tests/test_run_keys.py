@@ -1,13 +1,11 @@
 """Which key a run uses: the chosen key, else the person's default, else the server's key
 when the admin allows it, else the demo. The run page names it; the key never shows."""
 
-import httpx
 import pytest
 from django.test import Client
-from httpx_sse import connect_sse
 
 from playground.models import Run
-from tests.factories import a_stored_key
+from tests.factories import a_stored_key, run_events, session_cookies
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -19,15 +17,6 @@ SERVER_KEY = "sk-or-v1-server-5555555555555555555555555555-srv1"
 def post_run(client, **fields):
     data = {"prompt": "Hello", "models": ["demo/swift"], **fields}
     return client.post("/runs/", data, headers={"HX-Request": "true"})
-
-
-def stream(asgi_server, client, run) -> list[tuple[str, str]]:
-    cookies = {"sessionid": client.cookies["sessionid"].value}
-    with (
-        httpx.Client(base_url=asgi_server.url, cookies=cookies, timeout=30) as http,
-        connect_sse(http, "GET", f"/runs/{run.pk}/stream/") as source,
-    ):
-        return [(sse.event, sse.data) for sse in source.iter_sse()]
 
 
 def sent_keys(fake) -> list[str]:
@@ -68,7 +57,7 @@ def test_the_default_key_is_used_and_named_on_the_run_page(
     assert "Your key “Work” …w0rk" in response.content.decode()
     assert run.columns.get().request_headers["Authorization"] == "Bearer sk-or-…w0rk"
 
-    events = stream(asgi_server, alice_client, run)
+    events = run_events(asgi_server, session_cookies(alice_client), run)
     assert events[-1][0] == "done" and run.columns.get().status == "done"
     assert sent_keys(upstream) == [f"Bearer {WORK_KEY}"]
     shown = response.content.decode() + "".join(data for _, data in events)
@@ -82,7 +71,7 @@ def test_the_chosen_key_wins_over_the_default(asgi_server, alice_client, alice, 
     post_run(alice_client, key=str(home.pk))
     run = Run.objects.get()
     assert run.api_key == home and "Home" in run.key_description
-    stream(asgi_server, alice_client, run)
+    run_events(asgi_server, session_cookies(alice_client), run)
     assert sent_keys(upstream) == [f"Bearer {HOME_KEY}"]
 
 
@@ -105,7 +94,7 @@ def test_a_key_deleted_before_the_run_streams_ends_every_column_with_the_reason(
     post_run(alice_client, models=["demo/swift", "demo/echo"])
     run = Run.objects.get()
     key.delete()
-    events = stream(asgi_server, alice_client, run)
+    events = run_events(asgi_server, session_cookies(alice_client), run)
     assert events[-1][0] == "done"
     assert sent_keys(upstream) == []
     run.refresh_from_db()

@@ -2,11 +2,10 @@
 key, and the key never reaches a page. The fake serves as the real API here, on a
 loopback port."""
 
-import httpx
 import pytest
-from httpx_sse import connect_sse
 
 from playground.models import Run
+from tests.factories import run_events, session_cookies
 
 KEY = "sk-or-v1-server-secret-9f3a"
 
@@ -31,12 +30,7 @@ def test_a_run_uses_the_server_key_and_never_shows_it(upstream, asgi_server, cli
     assert run.key_source == "server" and run.key_hint == "…9f3a"
     assert "Server key …9f3a" in response.content.decode()
 
-    cookies = {"sessionid": client.cookies["sessionid"].value}
-    with (
-        httpx.Client(base_url=asgi_server.url, cookies=cookies, timeout=30) as http,
-        connect_sse(http, "GET", f"/runs/{run.pk}/stream/") as source,
-    ):
-        events = [(sse.event, sse.data) for sse in source.iter_sse()]
+    events = run_events(asgi_server, session_cookies(client), run)
     assert events[-1][0] == "done"
     assert run.columns.get().status == "done"
 

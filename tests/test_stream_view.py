@@ -6,41 +6,17 @@ import time
 
 import httpx
 import pytest
-from httpx_sse import connect_sse
 
 from playground.models import Run, RunColumn
-from playground.runs import run_create
-from playground.setups import setup_from_values
-from playground.upstream import connection_for
+from tests.factories import a_run, run_events
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def make_run(owner, models, prompt="Compare these, please."):
-    setup = setup_from_values(prompt=prompt, instructions="", parameters={}, models=list(models))
-    return run_create(owner=owner, setup=setup, connection=connection_for(owner))
 
 
 @pytest.fixture
 def browser_session(client, alice):
     client.force_login(alice)
     return {"sessionid": client.cookies["sessionid"].value}
-
-
-def read_events(asgi_server, cookies, run, *, stop_after=None):
-    """The SSE events of a run's stream as (name, data) pairs, optionally hanging up
-    after the first event whose name matches `stop_after`."""
-    events = []
-    with (
-        httpx.Client(base_url=asgi_server.url, cookies=cookies, timeout=30) as http,
-        connect_sse(http, "GET", f"/runs/{run.pk}/stream/") as source,
-    ):
-        assert source.response.status_code == 200
-        for sse in source.iter_sse():
-            events.append((sse.event, sse.data))
-            if stop_after and sse.event.endswith(stop_after):
-                break
-    return events
 
 
 def wait_for(condition, timeout=10.0):
@@ -54,7 +30,7 @@ def wait_for(condition, timeout=10.0):
 def test_the_stream_has_the_headers_that_keep_proxies_from_buffering(
     asgi_server, browser_session, alice
 ):
-    run = make_run(alice, ["demo/swift"])
+    run = a_run(alice, ["demo/swift"])
     with httpx.Client(base_url=asgi_server.url, cookies=browser_session) as http:
         response = http.get(f"/runs/{run.pk}/stream/")
     assert response.headers["content-type"].startswith("text/event-stream")
@@ -64,8 +40,8 @@ def test_the_stream_has_the_headers_that_keep_proxies_from_buffering(
 
 
 def test_every_column_streams_and_its_results_are_stored(asgi_server, browser_session, alice, fake):
-    run = make_run(alice, ["demo/swift", "demo/reasoner", "demo/markdown"])
-    events = read_events(asgi_server, browser_session, run)
+    run = a_run(alice, ["demo/swift", "demo/reasoner", "demo/markdown"])
+    events = run_events(asgi_server, browser_session, run)
     names = [name for name, _ in events]
     assert names[-1] == "done"
     for position in range(3):
@@ -97,10 +73,10 @@ def test_every_column_streams_and_its_results_are_stored(asgi_server, browser_se
 def test_text_is_escaped_while_streaming_and_sanitized_at_the_end(
     asgi_server, browser_session, alice, fake
 ):
-    run = make_run(
+    run = a_run(
         alice, ["demo/echo"], prompt='<script>alert(1)</script><img src=x onerror="alert(2)">'
     )
-    events = read_events(asgi_server, browser_session, run)
+    events = run_events(asgi_server, browser_session, run)
     streamed = "".join(d for n, d in events if n == "c0-output")
     assert "&lt;script&gt;" in streamed and "<script" not in streamed
     end = dict(events)["c0-end"]
@@ -111,10 +87,10 @@ def test_text_is_escaped_while_streaming_and_sanitized_at_the_end(
 def test_a_failing_column_explains_itself_while_the_others_finish(
     asgi_server, browser_session, alice, fake
 ):
-    run = make_run(
+    run = a_run(
         alice, ["demo/fail-rate-limit", "demo/swift", "demo/fail-midstream", "demo/fail-auth"]
     )
-    events = dict(read_events(asgi_server, browser_session, run))
+    events = dict(run_events(asgi_server, browser_session, run))
     columns = {c.model: c for c in RunColumn.objects.filter(run=run)}
     assert columns["demo/swift"].status == "done"
     limited = columns["demo/fail-rate-limit"]
@@ -131,8 +107,8 @@ def test_a_failing_column_explains_itself_while_the_others_finish(
 
 
 def test_a_truncated_answer_is_marked_incomplete(asgi_server, browser_session, alice, fake):
-    run = make_run(alice, ["demo/fail-incomplete"])
-    events = dict(read_events(asgi_server, browser_session, run))
+    run = a_run(alice, ["demo/fail-incomplete"])
+    events = dict(run_events(asgi_server, browser_session, run))
     column = run.columns.get()
     assert column.status == "incomplete"
     assert column.incomplete_reason == "max_output_tokens"
@@ -143,10 +119,10 @@ def test_a_truncated_answer_is_marked_incomplete(asgi_server, browser_session, a
 def test_a_second_connection_replays_and_never_calls_upstream_again(
     asgi_server, browser_session, alice, fake
 ):
-    run = make_run(alice, ["demo/swift", "demo/echo"])
-    first = read_events(asgi_server, browser_session, run)
+    run = a_run(alice, ["demo/swift", "demo/echo"])
+    first = run_events(asgi_server, browser_session, run)
     calls = len(fake.requests)
-    second = read_events(asgi_server, browser_session, run)
+    second = run_events(asgi_server, browser_session, run)
     assert len(fake.requests) == calls
     assert [name for name, _ in second] == ["c0-end", "c1-end", "done"]
     assert dict(second)["c0-end"] == dict(first)["c0-end"]
@@ -156,8 +132,8 @@ def test_closing_the_stream_cancels_upstream_and_keeps_the_partial_answer(
     asgi_server, browser_session, alice, fake
 ):
     fake.time_scale = 0.1  # demo/slow then takes about 4 s
-    run = make_run(alice, ["demo/slow", "demo/slow"])
-    events = read_events(asgi_server, browser_session, run, stop_after="-output")
+    run = a_run(alice, ["demo/slow", "demo/slow"])
+    events = run_events(asgi_server, browser_session, run, stop_after="-output")
     assert events[-1][0].endswith("-output")
 
     wait_for(lambda: Run.objects.get(pk=run.pk).status == Run.Status.CANCELLED)
@@ -173,7 +149,7 @@ def test_closing_the_stream_cancels_upstream_and_keeps_the_partial_answer(
 
 
 def test_the_stream_needs_the_owner(asgi_server, alice, bob, client):
-    run = make_run(alice, ["demo/swift"])
+    run = a_run(alice, ["demo/swift"])
     client.force_login(bob)
     with httpx.Client(
         base_url=asgi_server.url, cookies={"sessionid": client.cookies["sessionid"].value}

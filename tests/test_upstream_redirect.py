@@ -9,16 +9,15 @@ address the fields name, gets nothing."""
 import json
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from httpx_sse import connect_sse
 
 from playground import sharing
 from playground.fake_openrouter import FakeOpenRouter
 from playground.models import ApiKey, Preset, Run
 from tests.conftest import serve
+from tests.factories import run_events, session_cookies
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -75,15 +74,6 @@ HOSTILE_REQUEST_HEADERS = {
 }
 
 
-def stream(asgi_server, client, run) -> list[tuple[str, str]]:
-    cookies = {"sessionid": client.cookies["sessionid"].value}
-    with (
-        httpx.Client(base_url=asgi_server.url, cookies=cookies, timeout=30) as http,
-        connect_sse(http, "GET", f"/runs/{run.pk}/stream/") as source,
-    ):
-        return [(sse.event, sse.data) for sse in source.iter_sse()]
-
-
 def assert_only_the_configured_api_was_called(upstream, trap, settings, *, key=SERVER_KEY):
     fake, _ = trap
     assert fake.requests == []
@@ -122,7 +112,7 @@ def test_a_run_ignores_fields_and_headers_that_name_another_api(
     assert run.key_source == "server"
     assert_stored_run_is_clean(run, settings)
 
-    events = stream(asgi_server, client, run)
+    events = run_events(asgi_server, session_cookies(client), run)
     assert events[-1][0] == "done"
     assert run.columns.get().status == "done"
     assert_only_the_configured_api_was_called(configured, trap, settings)
@@ -134,7 +124,7 @@ def test_run_again_sends_to_the_configured_api_only(
     client.force_login(alice)
     client.post("/runs/", {"prompt": "First", "models": ["demo/swift"]})
     first = Run.objects.get()
-    stream(asgi_server, client, first)
+    run_events(asgi_server, session_cookies(client), first)
     configured.requests.clear()
 
     response = client.post(
@@ -143,7 +133,7 @@ def test_run_again_sends_to_the_configured_api_only(
     assert response.status_code == 302
     again = Run.objects.exclude(pk=first.pk).get()
     assert_stored_run_is_clean(again, settings)
-    stream(asgi_server, client, again)
+    run_events(asgi_server, session_cookies(client), again)
     assert_only_the_configured_api_was_called(configured, trap, settings)
 
 
@@ -230,7 +220,7 @@ def test_a_forked_shared_preset_runs_against_the_configured_api(
     )
     run = Run.objects.get(owner=bob)
     assert_stored_run_is_clean(run, settings)
-    stream(asgi_server, bob_client, run)
+    run_events(asgi_server, session_cookies(bob_client), run)
     assert_only_the_configured_api_was_called(configured, trap, settings)
 
 

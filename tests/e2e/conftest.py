@@ -4,16 +4,7 @@ import os
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-# Without the background-networking flags Chromium keeps calling Google's hosts, which
-# this closed network refuses.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from playground.bench.browser import CHROMIUM, CHROMIUM_ARGS
 
 
 def pytest_collection_modifyitems(items):
