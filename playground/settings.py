@@ -44,9 +44,10 @@ INSTALLED_APPS = [
     "playground",
 ]
 
-# Every middleware here is async-capable, so the stream view runs on the event loop
-# without a thread hop. Static files are served before Django (see asgi.py), not by
-# WhiteNoise's middleware, which is sync-only.
+# Every middleware here is async-capable, and Django's own run on the event loop
+# (playground/middleware.py), so the stream view runs without a thread hop. Static files
+# are served before Django (see asgi.py), not by WhiteNoise's middleware, which is
+# sync-only.
 MIDDLEWARE = [
     # Outermost, so every answer carries the policy, including the ones other
     # middleware makes themselves (a refused Host header, an HTTPS redirect).

@@ -4,14 +4,17 @@ would fail every later page it renders."""
 
 import threading
 import time
+from contextlib import ExitStack
 
 import httpx
 import pytest
+from asgiref.sync import SyncToAsync, async_to_sync
 from django.db.backends.signals import connection_created
 
 from playground.asgi import build_application
+from playground.models import Run
 from tests.conftest import serve
-from tests.factories import a_finished_run
+from tests.factories import a_finished_run, a_run, session_cookies
 
 
 @pytest.fixture
@@ -93,3 +96,63 @@ def test_an_ordinary_page_leaves_no_database_connection_open(server, alice, clie
     assert response.status_code == 200
     assert opened
     assert still_open(opened) == []
+
+
+# A stream holds neither a database connection nor a thread while the model answers
+# (DESIGN: Streaming rules): thousands of open streams would otherwise hold thousands.
+
+
+def request_threads() -> int:
+    # Django gives each request under ASGI its own single-worker executor for sync work.
+    return sum(thread.name.startswith("ThreadPoolExecutor-") for thread in threading.enumerate())
+
+
+def test_a_streaming_run_holds_no_connection_and_no_thread_until_it_ends(
+    server, alice, client, opened, fake
+):
+    fake.time_scale = 0.1  # demo/slow takes a few seconds
+    runs = [a_run(alice, models=("demo/slow",)) for _ in range(4)]
+    before = request_threads()
+    readers = []  # kept: a reader let go closes its stream
+    with logged_in(server, client, alice) as http, ExitStack() as streams:
+        for run in runs:
+            response = streams.enter_context(http.stream("GET", f"/runs/{run.pk}/stream/"))
+            readers.append(response.iter_lines())
+            assert any(line.startswith("event: c0-output") for line in readers[-1])
+        # Every stream is live, and has sent text.
+        assert list(Run.objects.values_list("status", flat=True)) == ["streaming"] * 4
+        assert still_open(opened, within=1) == []
+        assert request_threads() <= before
+    fake.time_scale = 0
+
+
+def test_the_stream_view_runs_its_middleware_on_the_event_loop(
+    transactional_db, alice, client, monkeypatch
+):
+    """Only the view's own reads and Django's request signals go to a thread, not each
+    middleware's methods (playground/middleware.py)."""
+    sent_to_threads = []
+    real_init = SyncToAsync.__init__
+
+    def recording_init(self, func, *args, **kwargs):
+        sent_to_threads.append(getattr(func, "__name__", repr(func)))
+        real_init(self, func, *args, **kwargs)
+
+    run = a_finished_run(alice)
+    client.force_login(alice)
+    cookies = session_cookies(client)
+    monkeypatch.setattr(SyncToAsync, "__init__", recording_init)
+
+    async def get() -> int:
+        app = build_application()
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://127.0.0.1", cookies=cookies
+        ) as http:
+            response = await http.get(f"/runs/{run.pk}/stream/")
+            return response.status_code
+
+    assert async_to_sync(get)() == 200
+    middleware_methods = {"process_request", "process_view", "process_response"}
+    assert sent_to_threads
+    assert not middleware_methods & set(sent_to_threads), sent_to_threads

@@ -166,8 +166,11 @@ def python_speed_us() -> float:
     return round(min(timeit.repeat("sum(range(1000))", number=1000, repeat=5)) * 1000, 1)
 
 
-async def measure(bench: Bench, plan: "Plan") -> tuple[dict[str, float | None], list[str]]:
-    """Every figure; one that cannot be measured is None, and why is returned."""
+async def measure(
+    bench: Bench, plan: "Plan", only: frozenset[str] = frozenset()
+) -> tuple[dict[str, float | None], list[str]]:
+    """Every figure (or those of the steps in `only`: "1" to "9", "browser"); one that
+    cannot be measured is None, and why is returned."""
     from . import figures as f
     from .browser import browser_figures
     from .servers import cpu_load
@@ -179,6 +182,9 @@ async def measure(bench: Bench, plan: "Plan") -> tuple[dict[str, float | None], 
     problems: list[str] = []
 
     async def step(title: str, keys: list[str], work: Awaitable[dict]) -> None:
+        if only and title.split(".")[0].split(":")[0].lower() not in only:
+            work.close()
+            return
         say_step(f"{title}  [{cpu_load()}]")
         loads.append(os.getloadavg()[0])
         started = time.monotonic()
@@ -230,13 +236,15 @@ async def measure(bench: Bench, plan: "Plan") -> tuple[dict[str, float | None], 
         browser_figures(f"http://127.0.0.1:{bench.app_port}", app.cookies, plan),
     )
     await step("4. Active streams at 20 events/s", ["max_active_streams"], f.capacity(target, plan))
-    await _fresh_app(bench, target)
+    if not only or "5" in only:
+        await _fresh_app(bench, target)
     await step(
         "5. Open idle streams (1 event/s)",
         ["open_streams", "kb_per_open_stream"],
         f.open_streams(target, plan, bench.memory_kb),
     )
-    await _fresh_app(bench, target)
+    if not only or "6" in only:
+        await _fresh_app(bench, target)
     await step(
         "6. Memory over a soak of many streams",
         ["soak_memory_ratio"],
@@ -275,7 +283,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--smoke", action="store_true", help="tiny counts: checks that the harness works"
     )
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated steps to measure, e.g. 1,3,browser (while profiling one)",
+    )
     args = parser.parse_args(argv)
+    only = frozenset(step.strip().lower() for step in args.only.split(",") if step.strip())
     output = Path(os.environ.get("BENCH_JSON", "bench-results.json"))
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGHUP, _interrupt)
@@ -292,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"Fake OpenRouter on port {bench.fake_port}, the app on port {bench.app_port} "
                 f"({WORKERS} workers), model {MODEL}"
             )
-            results, problems = asyncio.run(measure(bench, plan))
+            results, problems = asyncio.run(measure(bench, plan, only))
         except (BenchError, HttpError, RuntimeError, OSError) as error:
             print(f"\nThe benchmark could not go on: {error}", file=sys.stderr)
             if bench.processes is not None:

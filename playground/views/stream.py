@@ -7,13 +7,15 @@ run is never sent upstream twice.
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
+from dataclasses import dataclass
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import SyncToAsync, sync_to_async
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, connections
 from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -46,28 +48,91 @@ def _stream_response(content: AsyncIterator[bytes]) -> StreamingHttpResponse:
     return response
 
 
+@dataclass
+class _Opening:
+    """What the stream needs from the database, read before any upstream call."""
+
+    run: Run
+    columns: list[RunColumn]
+    # None: the run is replayed (already claimed elsewhere, or it could not start).
+    connection: Connection | None = None
+
+
 async def run_stream(request, run_id: int) -> HttpResponse:
-    user = await request.auser()
-    if not user.is_authenticated:
-        raise Http404
+    opening = await sync_to_async(_open, thread_sensitive=True)(request, run_id)
+    if isinstance(opening, HttpResponse):
+        return opening
+    run, columns, connection = opening.run, opening.columns, opening.connection
+    if connection is None:
+        await sync_to_async(_release_connections, thread_sensitive=True)()
+        return _stream_response(_replay(run, columns))
+    live = _live(run, columns, connection)
     try:
-        run = await Run.objects.select_related("owner", "api_key").aget(pk=run_id, owner=user)
-    except Run.DoesNotExist:
-        raise Http404 from None
+        # Starts the upstream requests now, so the model's own wait covers what is left
+        # to do here: closing the database connection (a stream holds none, DESIGN:
+        # Streaming rules) and sending the response's head.
+        opened = await anext(live)
+        await sync_to_async(_release_connections, thread_sensitive=True)()
+        _release_thread()
+    except BaseException:
+        await live.aclose()
+        raise
+    return _stream_response(_resumed(opened, live))
+
+
+async def _resumed(first: bytes, rest: AsyncGenerator[bytes]) -> AsyncIterator[bytes]:
+    async with aclosing(rest):
+        yield first
+        async for chunk in rest:
+            yield chunk
+
+
+def _open(request, run_id: int) -> _Opening | HttpResponse:
+    """Every read and the claim, in one trip to the request's thread."""
+    try:
+        return _claim(request, run_id)
+    except BaseException:
+        _release_connections()
+        raise
+
+
+def _release_thread() -> None:
+    """Lets the request's own thread go: Django gives each request one for its sync
+    work, and a stream would keep it idle for as long as the answer takes. Sync work
+    later in the request gets a new one."""
+    context = SyncToAsync.thread_sensitive_context.get(None)
+    executor = SyncToAsync.context_to_thread_executor.pop(context, None) if context else None
+    if executor is not None:
+        executor.shutdown(wait=False)
+
+
+def _release_connections() -> None:
+    for connection in connections.all(initialized_only=True):
+        # Closing inside a transaction would end it; only a test wraps a request in one.
+        if not connection.in_atomic_block:
+            connection.close()
+
+
+def _claim(request, run_id: int) -> _Opening | HttpResponse:
+    if not request.user.is_authenticated:
+        raise Http404
+    run = get_object_or_404(
+        Run.objects.select_related("owner", "api_key"), pk=run_id, owner=request.user
+    )
     if refused := refuse_method(request, "GET"):
         return refused
     if run.status == Run.Status.STREAMING:
-        await sync_to_async(run_interrupt_if_stale)(run)
-    claimed = await Run.objects.filter(pk=run.pk, status=Run.Status.PENDING).aupdate(
+        run_interrupt_if_stale(run)
+    claimed = Run.objects.filter(pk=run.pk, status=Run.Status.PENDING).update(
         status=Run.Status.STREAMING, started_at=timezone.now()
     )
-    columns = [column async for column in run.columns.without_stream_record()]
+    columns = list(run.columns.without_stream_record())
     if not claimed:
-        await run.arefresh_from_db()
-        return _stream_response(_replay(run, columns))
+        run.refresh_from_db()
+        return _Opening(run, columns)
     run.status = Run.Status.STREAMING
     try:
-        connection = await sync_to_async(run_connection)(run)
+        return _Opening(run, columns, run_connection(run))
     except KeyUnavailable:
         if run.key_source == Run.KeySource.USER:
             message = (
@@ -76,9 +141,8 @@ async def run_stream(request, run_id: int) -> HttpResponse:
             )
         else:
             message = "The server's key is no longer configured. Add a key of your own."
-        await sync_to_async(run_fail)(run, columns, message=message)
-        return _stream_response(_replay(run, columns))
-    return _stream_response(_live(run, columns, connection))
+        run_fail(run, columns, message=message)
+        return _Opening(run, columns)
 
 
 async def _replay(run: Run, columns: list[RunColumn]) -> AsyncIterator[bytes]:
@@ -87,7 +151,9 @@ async def _replay(run: Run, columns: list[RunColumn]) -> AsyncIterator[bytes]:
     yield sse_event("done", _render_status(run))
 
 
-async def _live(run: Run, columns: list[RunColumn], connection: Connection) -> AsyncIterator[bytes]:
+async def _live(
+    run: Run, columns: list[RunColumn], connection: Connection
+) -> AsyncGenerator[bytes]:
     client = get_client(connection)
     by_position = {column.position: column for column in columns}
 
@@ -123,7 +189,9 @@ async def _live(run: Run, columns: list[RunColumn], connection: Connection) -> A
         for state, _ in jobs:
             column_apply(by_position[state.position], state)
         await asyncio.shield(
-            sync_to_async(_save_end)(
+            # On the shared pool of threads, not a new thread per stream: when many
+            # streams end at once, their writes queue instead of each holding a thread.
+            sync_to_async(_save_end, thread_sensitive=False)(
                 run, columns, cancelled=not finished, interrupted=interrupt.fired
             )
         )
@@ -137,3 +205,5 @@ def _save_end(run: Run, columns: list[RunColumn], *, cancelled: bool, interrupte
         # The stream still ends cleanly; the run stays "streaming" until it is found
         # stale and marked interrupted (playground/runs.py).
         logger.exception("Run %s could not be saved", run.pk)
+    finally:
+        _release_connections()
