@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from playground.openrouter import (
+    Citation,
     FunctionCall,
     OpenRouterError,
     ResponseFold,
@@ -275,9 +276,12 @@ def test_it_collects_a_function_call():
         completed({**call, "status": "completed", "arguments": arguments}),
     ]
 
-    assert fold_of(*events).function_calls == [FunctionCall("call_abc", "get_weather", arguments)]
+    expected = FunctionCall(
+        id="fc_tmp_lsiblj3o5k", call_id="call_abc", name="get_weather", arguments=arguments
+    )
+    assert fold_of(*events).function_calls == [expected]
     fold = fold_of(*events, *done)
-    assert fold.function_calls == [FunctionCall("call_abc", "get_weather", arguments)]
+    assert fold.function_calls == [expected]
     assert fold.text == ""
 
 
@@ -461,3 +465,256 @@ def test_usage_without_detail_objects_counts_zero_reasoning_and_cached_tokens():
     )
     assert Usage.from_api(None) is None
     assert Usage.from_api({"input_tokens": 1}).cost is None
+
+
+def fold_of_sse(sse: str) -> ResponseFold:
+    """The fold of literal SSE text: its `data:` payloads, up to `[DONE]`."""
+    fold = ResponseFold()
+    for block in sse.strip().split("\n\n"):
+        data = "".join(
+            line.removeprefix("data: ") for line in block.splitlines() if line.startswith("data: ")
+        )
+        if data and (payload := decode_data(data)) is not None:
+            fold.apply(parse_event(payload))
+    return fold
+
+
+WEB_SEARCH_STREAM = """\
+: OPENROUTER PROCESSING
+
+data: {"type":"response.created","response":{"id":"gen-1790961464-KjC8DeoDd9a63XtmOrOq","object":"response","model":"openai/gpt-4o","status":"in_progress","output":[],"usage":null},"sequence_number":0}
+
+data: {"type":"response.output_item.added","output_index":0,"item":{"type":"openrouter:web_search","id":"ws_tmp_a1b2c3d4e5f","status":"in_progress","action":{"type":"search","query":"tides"}},"sequence_number":1}
+
+data: {"type":"response.web_search_call.in_progress","output_index":0,"item_id":"ws_tmp_a1b2c3d4e5f","sequence_number":2}
+
+data: {"type":"response.web_search_call.searching","output_index":0,"item_id":"ws_tmp_a1b2c3d4e5f","sequence_number":3}
+
+data: {"type":"response.web_search_call.completed","output_index":0,"item_id":"ws_tmp_a1b2c3d4e5f","sequence_number":4}
+
+data: {"type":"response.output_item.done","output_index":0,"item":{"type":"openrouter:web_search","id":"ws_tmp_a1b2c3d4e5f","status":"completed","action":{"type":"search","query":"tides"}},"sequence_number":5}
+
+data: {"type":"response.output_item.added","output_index":1,"item":{"id":"msg_tmp_q1w2e3r4t5y","type":"message","status":"in_progress","role":"assistant","content":[]},"sequence_number":6}
+
+data: {"type":"response.content_part.added","output_index":1,"item_id":"msg_tmp_q1w2e3r4t5y","content_index":0,"part":{"type":"output_text","text":"","annotations":[]},"sequence_number":7}
+
+data: {"type":"response.output_text.delta","output_index":1,"item_id":"msg_tmp_q1w2e3r4t5y","content_index":0,"delta":"Tides follow the moon [1] and the sun [2].","logprobs":[],"sequence_number":8}
+
+data: {"type":"response.output_text.annotation.added","output_index":1,"item_id":"msg_tmp_q1w2e3r4t5y","content_index":0,"annotation_index":0,"annotation":{"type":"url_citation","url":"https://example.com/moon","title":"The Moon","start_index":22,"end_index":25},"sequence_number":9}
+
+data: {"type":"response.output_text.annotation.added","output_index":1,"item_id":"msg_tmp_q1w2e3r4t5y","content_index":0,"annotation_index":1,"annotation":{"type":"url_citation","url":"https://example.com/sun","title":"The Sun","start_index":38,"end_index":41},"sequence_number":10}
+
+data: {"type":"response.output_text.annotation.added","output_index":1,"item_id":"msg_tmp_q1w2e3r4t5y","content_index":0,"annotation_index":2,"annotation":{"type":"url_citation","url":"https://example.com/moon","title":"The Moon again","start_index":0,"end_index":5},"sequence_number":11}
+
+data: {"type":"response.output_text.done","output_index":1,"item_id":"msg_tmp_q1w2e3r4t5y","content_index":0,"text":"Tides follow the moon [1] and the sun [2].","logprobs":[],"sequence_number":12}
+
+data: [DONE]
+"""  # noqa: E501 (each event on one line, as OpenRouter sends it)
+
+
+def test_citations_are_numbered_in_order_of_first_appearance_once_per_url():
+    fold = fold_of_sse(WEB_SEARCH_STREAM)
+
+    assert fold.citations == [
+        Citation(url="https://example.com/moon", title="The Moon", start_index=22, end_index=25),
+        Citation(url="https://example.com/sun", title="The Sun", start_index=38, end_index=41),
+    ]
+    assert fold.text == "Tides follow the moon [1] and the sun [2]."
+
+
+def test_citations_come_from_the_final_content_when_no_annotation_event_was_sent():
+    cited = {
+        **message("See [1]."),
+        "content": [
+            {
+                "type": "output_text",
+                "text": "See [1].",
+                "annotations": [
+                    {"type": "url_citation", "url": "https://example.com/a", "title": "A"},
+                    {"type": "file_citation", "file_id": "file-1"},
+                    {"type": "url_citation", "title": "no url"},
+                ],
+            }
+        ],
+    }
+
+    fold = fold_of(*plain_text_stream("See [1]."), completed(cited))
+
+    assert fold.citations == [
+        Citation(url="https://example.com/a", title="A", start_index=0, end_index=0)
+    ]
+
+
+def test_a_final_item_without_annotations_keeps_the_streamed_citations():
+    search = {"type": "openrouter:web_search", "id": "ws_tmp_a1b2c3d4e5f", "status": "completed"}
+    answer = message("Tides follow the moon [1] and the sun [2].", "msg_tmp_q1w2e3r4t5y")
+    fold = fold_of_sse(WEB_SEARCH_STREAM)
+    fold.apply(parse_event(completed(search, answer)))
+
+    assert [citation.url for citation in fold.citations] == [
+        "https://example.com/moon",
+        "https://example.com/sun",
+    ]
+
+
+def test_a_citation_nested_chat_style_is_read_too():
+    annotation = {
+        "type": "url_citation",
+        "url_citation": {
+            "url": "https://example.com/b",
+            "title": "B",
+            "start_index": 1,
+            "end_index": 4,
+        },
+    }
+
+    fold = fold_of(
+        *plain_text_stream("x"),
+        {
+            "type": "response.output_text.annotation.added",
+            "output_index": 0,
+            "content_index": 0,
+            "annotation": annotation,
+        },
+    )
+
+    assert fold.citations == [
+        Citation(url="https://example.com/b", title="B", start_index=1, end_index=4)
+    ]
+
+
+def test_annotation_events_without_an_index_are_all_kept():
+    def cite(url: str) -> dict:
+        return {
+            "type": "response.output_text.annotation.added",
+            "output_index": 0,
+            "content_index": 0,
+            "annotation": {"type": "url_citation", "url": url},
+        }
+
+    fold = fold_of(
+        *plain_text_stream("x"), cite("https://example.com/1"), cite("https://example.com/2")
+    )
+
+    assert [citation.url for citation in fold.citations] == [
+        "https://example.com/1",
+        "https://example.com/2",
+    ]
+
+
+def test_a_stream_without_citations_has_none():
+    assert fold_of(*plain_text_stream("Hi"), completed(message("Hi"))).citations == []
+
+
+SUMMARY_AND_TEXT_STREAM = """\
+data: {"type":"response.output_item.added","output_index":0,"item":{"id":"rs_tmp_1","type":"reasoning","summary":[]},"sequence_number":0}
+
+data: {"type":"response.reasoning_summary_part.added","item_id":"rs_tmp_1","output_index":0,"part":{"type":"summary_text","text":""},"summary_index":0,"sequence_number":1}
+
+data: {"type":"response.reasoning_summary_text.delta","item_id":"rs_tmp_1","output_index":0,"summary_index":0,"delta":"**Plan** add.","sequence_number":2}
+
+data: {"type":"response.reasoning_summary_part.done","item_id":"rs_tmp_1","output_index":0,"part":{"type":"summary_text","text":"**Plan** add them."},"summary_index":0,"sequence_number":3}
+
+data: {"type":"response.reasoning_text.delta","item_id":"rs_tmp_1","output_index":0,"content_index":0,"delta":"2 and 2 make 4.","sequence_number":4}
+"""  # noqa: E501
+
+
+def test_the_reasoning_summary_is_kept_apart_from_the_reasoning_text():
+    fold = fold_of_sse(SUMMARY_AND_TEXT_STREAM)
+
+    assert fold.reasoning_summary == "**Plan** add them."
+    assert fold.reasoning_text == "2 and 2 make 4."
+    assert fold.reasoning == "2 and 2 make 4.\n\n**Plan** add them."
+
+
+def test_a_summary_sent_only_as_a_finished_part_is_kept():
+    fold = fold_of(
+        {
+            "type": "response.reasoning_summary_part.done",
+            "output_index": 0,
+            "summary_index": 0,
+            "part": {"type": "summary_text", "text": "Short plan."},
+        }
+    )
+
+    assert fold.reasoning_summary == "Short plan."
+    assert fold.reasoning_text == ""
+
+
+def test_a_summary_part_done_without_text_keeps_the_streamed_summary():
+    fold = fold_of(
+        {
+            "type": "response.reasoning_summary_text.delta",
+            "output_index": 0,
+            "summary_index": 0,
+            "delta": "Streamed.",
+        },
+        {"type": "response.reasoning_summary_part.done", "output_index": 0, "summary_index": 0},
+    )
+
+    assert fold.reasoning_summary == "Streamed."
+
+
+ENCRYPTED = "gAAAAABqPBJW.eyJlbmRwb2ludF9zbHVnIjoib3BlbmFpIn0"
+
+
+def test_encrypted_reasoning_is_noted_without_any_readable_text():
+    encrypted = {
+        "id": "rs_0eaec55e1c83",
+        "type": "reasoning",
+        "summary": [],
+        "encrypted_content": ENCRYPTED,
+        "format": "openai-responses-v1",
+    }
+
+    fold = fold_of(
+        created(),
+        item_added(0, {**encrypted, "encrypted_content": None}),
+        item_done(0, encrypted),
+        item_added(1, {**message(""), "content": []}),
+        text_delta(1, "Hi"),
+        completed(encrypted, message("Hi")),
+    )
+
+    assert fold.reasoning_encrypted
+    assert fold.reasoning == ""
+    assert fold.text == "Hi"
+
+
+def test_encrypted_reasoning_stays_noted_when_the_final_item_is_trimmed():
+    encrypted = {"id": "rs_1", "type": "reasoning", "summary": [], "encrypted_content": ENCRYPTED}
+
+    fold = fold_of(item_done(0, encrypted), completed({"id": "rs_2", "type": "reasoning"}))
+
+    assert fold.reasoning_encrypted
+
+
+def test_reasoning_without_a_blob_is_not_encrypted():
+    thought = "Thinking."
+    fold = fold_of(item_done(0, reasoning(thought, "rs_1")), completed(reasoning(thought, "rs_1")))
+
+    assert not fold.reasoning_encrypted
+    assert fold.reasoning_text == thought
+
+
+def test_the_served_model_and_provider_come_from_the_response():
+    fold = fold_of(
+        created(model="openai/gpt-4o"),
+        completed(message("Hi"), model="anthropic/claude-haiku-4.5", provider="Amazon Bedrock"),
+    )
+
+    assert fold.served_model == "anthropic/claude-haiku-4.5"
+    assert fold.served_provider == "Amazon Bedrock"
+
+
+def test_a_response_that_names_no_provider_leaves_it_empty():
+    fold = fold_of(created(provider=None), completed(message("Hi"), provider=7))
+
+    assert fold.served_provider == ""
+    assert fold.served_model == "openai/gpt-oss-20b"
+
+
+def test_the_provider_of_the_created_response_stays_when_the_final_one_omits_it():
+    fold = fold_of(created(provider="DeepInfra"), completed(message("Hi")))
+
+    assert fold.served_provider == "DeepInfra"

@@ -6,6 +6,7 @@ missing or has another shape, so that an odd payload never raises.
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -17,6 +18,16 @@ def is_int(value: Any) -> bool:
 
 def as_int(value: Any) -> int:
     return value if is_int(value) else 0
+
+
+def as_count(value: Any) -> int | None:
+    """A whole number, or a number with a fraction rounded (durations in ms); None when
+    missing or not a number, so that unknown stays apart from zero."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return None
+    if isinstance(value, int):
+        return value
+    return round(value) if math.isfinite(value) else None
 
 
 def as_str(value: Any) -> str:

@@ -1,5 +1,5 @@
-"""The HTTP client: one streamed `POST /responses` call at a time, the catalog, and key
-details."""
+"""The HTTP client: one streamed `POST /responses` call at a time, the catalog, key
+details and generation records."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from ._values import clean_json
 from .catalog import ModelInfo, parse_models
 from .errors import OpenRouterError
 from .events import StreamEvent, StreamOpened, iter_events
+from .generation import Generation, parse_generation
 from .key import KeyInfo, parse_key_info
 from .request import build_headers
 
@@ -24,6 +25,10 @@ DEFAULT_TIMEOUT = httpx.Timeout(connect=10, read=60, write=10, pool=10)
 # when OpenRouter answers 429 or 5xx: at most twice, since a person is waiting. A stream
 # is never tried again: its first attempt may already have shown text or cost money.
 RETRY_DELAYS = (0.5, 1.5)
+# A generation's record appears a moment after its stream ends (SPEC §6, `/generation`):
+# until then the lookup answers 404, so it is tried again after these pauses, about 4 s
+# in all, the most a usage panel is worth waiting for.
+GENERATION_DELAYS = (0.25, 0.5, 1.0, 2.0)
 # A Retry-After longer than this is not waited for: the error is shown at once.
 MAX_RETRY_AFTER = 3.0
 # A stream holds its connection to the end, so a cap on connections would be a cap on
@@ -47,12 +52,14 @@ class OpenRouterClient:
         limits: httpx.Limits = DEFAULT_LIMITS,
         retry_delays: Sequence[float] = RETRY_DELAYS,
         max_retry_after: float = MAX_RETRY_AFTER,
+        generation_delays: Sequence[float] = GENERATION_DELAYS,
     ) -> None:
         self._base_url = base_url.rstrip("/")
         self._app_url = app_url
         self._app_title = app_title
         self._retry_delays = tuple(retry_delays)
         self._max_retry_after = max_retry_after
+        self._generation_delays = tuple(generation_delays)
         self._http = httpx.AsyncClient(transport=transport, timeout=timeout, limits=limits)
 
     async def stream(self, body: dict, *, api_key: str) -> AsyncIterator[StreamEvent]:
@@ -85,20 +92,66 @@ class OpenRouterClient:
             raise OpenRouterError.from_transport(exc) from exc
 
     async def list_models(self, *, api_key: str | None = None) -> list[ModelInfo]:
-        return parse_models(await self._get_json("/models", api_key=api_key, what="a model list"))
+        return parse_models(await self.models_body(api_key=api_key))
+
+    async def models_body(self, *, api_key: str | None = None) -> dict:
+        """The `/models` body as received, for a copy kept to parse again later."""
+        return await self._get_json("/models", api_key=api_key, what="a model list")
 
     async def key_info(self, *, api_key: str) -> KeyInfo:
         """What OpenRouter says of the key: its limit, credit left, usage. A revoked or
         unknown key raises OpenRouterError with kind "auth"."""
         return parse_key_info(await self._get_json("/key", api_key=api_key, what="key details"))
 
-    async def _get_json(self, path: str, *, api_key: str | None, what: str) -> dict:
+    async def get_generation(self, generation_id: str, *, api_key: str) -> Generation:
+        """What OpenRouter recorded of a generation (the response id of a stream): its
+        provider, timings and native token counts.
+
+        Raises OpenRouterError with kind "not_found" when there is still no record after
+        the last pause of `generation_delays`.
+        """
+        pauses = iter(self._generation_delays)
+        while True:
+            try:
+                body = await self._get_json(
+                    "/generation",
+                    api_key=api_key,
+                    what="a generation record",
+                    params={"id": generation_id},
+                )
+            except OpenRouterError as error:
+                if error.status != 404:
+                    raise
+                pause = next(pauses, None)
+                if pause is None:
+                    # The usual 404 text speaks of models and providers, not of records.
+                    raise OpenRouterError(
+                        kind=error.kind,
+                        code=error.code,
+                        status=error.status,
+                        upstream_message=error.upstream_message,
+                        message=f"OpenRouter has no record of generation {generation_id!r}.",
+                    ) from error
+                await asyncio.sleep(pause)
+            else:
+                return parse_generation(body)
+
+    async def _get_json(
+        self,
+        path: str,
+        *,
+        api_key: str | None,
+        what: str,
+        params: dict[str, str] | None = None,
+    ) -> dict:
         headers = {"Accept": "application/json"}
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
         for pause in (*self._retry_delays, None):
             try:
-                response = await self._http.get(f"{self._base_url}{path}", headers=headers)
+                response = await self._http.get(
+                    f"{self._base_url}{path}", headers=headers, params=params
+                )
             except httpx.HTTPError as exc:
                 raise OpenRouterError.from_transport(exc) from exc
             if response.is_success:

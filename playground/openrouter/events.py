@@ -98,6 +98,16 @@ class OutputTextDone(StreamEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class OutputTextAnnotationAdded(StreamEvent):
+    """An annotation of the text, such as a web search's `url_citation` (SPEC §3)."""
+
+    output_index: int
+    content_index: int
+    annotation_index: int
+    annotation: dict
+
+
+@dataclass(frozen=True, kw_only=True)
 class ReasoningTextDelta(StreamEvent):
     output_index: int
     content_index: int
@@ -109,6 +119,20 @@ class ReasoningTextDone(StreamEvent):
     output_index: int
     content_index: int
     text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReasoningSummaryPartAdded(StreamEvent):
+    output_index: int
+    summary_index: int
+    part: dict
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReasoningSummaryPartDone(StreamEvent):
+    output_index: int
+    summary_index: int
+    part: dict
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -136,6 +160,26 @@ class FunctionCallArgumentsDone(StreamEvent):
     output_index: int
     arguments: str
     name: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebSearchCallInProgress(StreamEvent):
+    """A web search began; its query and sources come in the item's `action`."""
+
+    output_index: int
+    item_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebSearchCallSearching(StreamEvent):
+    output_index: int
+    item_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebSearchCallCompleted(StreamEvent):
+    output_index: int
+    item_id: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -189,12 +233,18 @@ _EVENT_CLASSES: dict[str, type[StreamEvent]] = {
     "response.content_part.done": ContentPartDone,
     "response.output_text.delta": OutputTextDelta,
     "response.output_text.done": OutputTextDone,
+    "response.output_text.annotation.added": OutputTextAnnotationAdded,
     "response.reasoning_text.delta": ReasoningTextDelta,
     "response.reasoning_text.done": ReasoningTextDone,
+    "response.reasoning_summary_part.added": ReasoningSummaryPartAdded,
+    "response.reasoning_summary_part.done": ReasoningSummaryPartDone,
     "response.reasoning_summary_text.delta": ReasoningSummaryDelta,
     "response.reasoning_summary_text.done": ReasoningSummaryDone,
     "response.function_call_arguments.delta": FunctionCallArgumentsDelta,
     "response.function_call_arguments.done": FunctionCallArgumentsDone,
+    "response.web_search_call.in_progress": WebSearchCallInProgress,
+    "response.web_search_call.searching": WebSearchCallSearching,
+    "response.web_search_call.completed": WebSearchCallCompleted,
     "response.refusal.delta": RefusalDelta,
     "response.refusal.done": RefusalDone,
     "response.completed": ResponseCompleted,

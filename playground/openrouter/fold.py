@@ -1,12 +1,14 @@
-"""Folds the events of one stream into the answer, reasoning, tool calls and usage."""
+"""Folds the events of one stream into the answer, reasoning, tool calls, citations and
+usage."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from ._values import as_decimal, as_dict, as_int, as_list, as_str
+from ._values import as_decimal, as_dict, as_int, as_list, as_str, is_int
 from .errors import OpenRouterError
 from .events import (
     ContentPartAdded,
@@ -15,10 +17,13 @@ from .events import (
     FunctionCallArgumentsDone,
     OutputItemAdded,
     OutputItemDone,
+    OutputTextAnnotationAdded,
     OutputTextDelta,
     OutputTextDone,
     ReasoningSummaryDelta,
     ReasoningSummaryDone,
+    ReasoningSummaryPartAdded,
+    ReasoningSummaryPartDone,
     ReasoningTextDelta,
     ReasoningTextDone,
     RefusalDelta,
@@ -63,9 +68,23 @@ class Usage:
 
 @dataclass
 class FunctionCall:
+    """A tool call: `id` is the output item's, `call_id` the one its result must name."""
+
+    id: str
     call_id: str
     name: str
     arguments: str
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A source the answer cites (a `url_citation` annotation); the indexes are the cited
+    span of the message text."""
+
+    url: str
+    title: str
+    start_index: int
+    end_index: int
 
 
 @dataclass
@@ -73,6 +92,7 @@ class _Item:
     """One entry of the response's `output`, as far as it is known."""
 
     type: str
+    id: str = ""
     call_id: str = ""
     name: str = ""
     arguments: str = ""
@@ -80,25 +100,39 @@ class _Item:
     # so a long answer is not copied again for every delta.
     content: dict[int, list[str]] = field(default_factory=dict)
     summary: dict[int, list[str]] = field(default_factory=dict)
+    # content_index -> annotation_index -> annotation, as sent.
+    annotations: dict[int, dict[int, dict]] = field(default_factory=dict)
+    # The reasoning came as an opaque `encrypted_content` blob (OpenAI upstreams).
+    encrypted: bool = False
 
     @classmethod
     def from_api(cls, item: dict) -> _Item:
+        parts = as_list(item.get("content"))
         return cls(
             type=as_str(item.get("type")),
+            id=as_str(item.get("id")),
             call_id=as_str(item.get("call_id")),
             name=as_str(item.get("name")),
             arguments=as_str(item.get("arguments")),
-            content={i: [_part_text(p)] for i, p in enumerate(as_list(item.get("content")))},
+            content={i: [_part_text(p)] for i, p in enumerate(parts)},
             summary={i: [_part_text(p)] for i, p in enumerate(as_list(item.get("summary")))},
+            annotations={
+                i: annotations for i, p in enumerate(parts) if (annotations := _annotations(p))
+            },
+            encrypted=bool(as_str(item.get("encrypted_content"))),
         )
 
     def update(self, newer: _Item) -> None:
         """Take what `newer` knows; its empty fields leave the streamed values alone."""
+        self.id = newer.id or self.id
         self.call_id = newer.call_id or self.call_id
         self.name = newer.name or self.name
         self.arguments = newer.arguments or self.arguments
         self.content |= {i: pieces for i, pieces in newer.content.items() if any(pieces)}
         self.summary |= {i: pieces for i, pieces in newer.summary.items() if any(pieces)}
+        self.annotations |= newer.annotations
+        # A trimmed final item may leave the blob out; it still came.
+        self.encrypted = self.encrypted or newer.encrypted
 
 
 class ResponseFold:
@@ -119,6 +153,7 @@ class ResponseFold:
         self._error: OpenRouterError | None = None
         self._usage: Usage | None = None
         self._model = ""
+        self._provider = ""
         self._response_id = ""
         self._incomplete_reason: str | None = None
         self._response: dict = {}
@@ -144,8 +179,17 @@ class ResponseFold:
                 parts = self._item(event.output_index, _item_type_of_part(part)).content
                 parts.setdefault(event.content_index, [_part_text(part)])
             case ContentPartDone(part=part):
-                parts = self._item(event.output_index, _item_type_of_part(part)).content
-                _set_text(parts, event.content_index, _part_text(part))
+                item = self._item(event.output_index, _item_type_of_part(part))
+                _set_text(item.content, event.content_index, _part_text(part))
+                if annotations := _annotations(part):
+                    item.annotations[event.content_index] = annotations
+            case OutputTextAnnotationAdded():
+                item = self._item(event.output_index, "message")
+                annotations = item.annotations.setdefault(event.content_index, {})
+                # Without its index an annotation goes after the others, never over one.
+                has_index = is_int(event.raw.get("annotation_index"))
+                index = event.annotation_index if has_index else max(annotations, default=-1) + 1
+                annotations[index] = event.annotation
             case OutputTextDelta() | RefusalDelta():
                 parts = self._item(event.output_index, "message").content
                 _append(parts, event.content_index, event.delta)
@@ -158,12 +202,15 @@ class ResponseFold:
             case ReasoningTextDone():
                 parts = self._item(event.output_index, "reasoning").content
                 _set_text(parts, event.content_index, event.text)
+            case ReasoningSummaryPartAdded(part=part):
+                parts = self._item(event.output_index, "reasoning").summary
+                parts.setdefault(event.summary_index, [_part_text(part)])
             case ReasoningSummaryDelta():
                 parts = self._item(event.output_index, "reasoning").summary
                 _append(parts, event.summary_index, event.delta)
-            case ReasoningSummaryDone():
+            case ReasoningSummaryDone(text=text) | ReasoningSummaryPartDone(part={"text": text}):
                 parts = self._item(event.output_index, "reasoning").summary
-                _set_text(parts, event.summary_index, event.text)
+                _set_text(parts, event.summary_index, as_str(text))
             case FunctionCallArgumentsDelta():
                 self._item(event.output_index, "function_call").arguments += event.delta
             case FunctionCallArgumentsDone():
@@ -200,28 +247,73 @@ class ResponseFold:
 
     @property
     def reasoning(self) -> str:
-        """Reasoning text and summaries in output order, blocks separated by a blank line."""
-        blocks = [
+        """All the reasoning shown: each reasoning item's text, then its summaries, in
+        output order, blocks separated by a blank line."""
+        return _blocks(
             text
             for item in self._ordered("reasoning")
             for text in [*_in_order(item.content), *_in_order(item.summary)]
-        ]
-        return "\n\n".join(block for block in blocks if block)
+        )
+
+    @property
+    def reasoning_text(self) -> str:
+        """The raw chain of thought alone (`reasoning_text` parts)."""
+        return _blocks(
+            text for item in self._ordered("reasoning") for text in _in_order(item.content)
+        )
+
+    @property
+    def reasoning_summary(self) -> str:
+        """The reasoning summaries alone (`summary_text` parts)."""
+        return _blocks(
+            text for item in self._ordered("reasoning") for text in _in_order(item.summary)
+        )
+
+    @property
+    def reasoning_encrypted(self) -> bool:
+        """Whether reasoning came encrypted: present, billed, and not readable."""
+        return any(item.encrypted for item in self._ordered("reasoning"))
 
     @property
     def function_calls(self) -> list[FunctionCall]:
         return [
-            FunctionCall(call_id=item.call_id, name=item.name, arguments=item.arguments)
+            FunctionCall(id=item.id, call_id=item.call_id, name=item.name, arguments=item.arguments)
             for item in self._ordered("function_call")
         ]
+
+    @property
+    def citations(self) -> list[Citation]:
+        """The cited sources in order of first appearance, each url once; numbered from 1
+        in this order where they are shown."""
+        found: dict[str, Citation] = {}
+        for item in self._ordered("message"):
+            for content_index in sorted(item.annotations):
+                annotations = item.annotations[content_index]
+                for index in sorted(annotations):
+                    citation = _citation(annotations[index])
+                    if citation is not None and citation.url not in found:
+                        found[citation.url] = citation
+        return list(found.values())
 
     @property
     def usage(self) -> Usage | None:
         return self._usage
 
     @property
-    def model(self) -> str:
+    def served_model(self) -> str:
+        """The model that answered, from the response's `model`: with fallback models it
+        may not be the one asked for."""
         return self._model
+
+    @property
+    def model(self) -> str:
+        """Same as `served_model`."""
+        return self._model
+
+    @property
+    def served_provider(self) -> str:
+        """The provider that answered, from the response's `provider`, when it names one."""
+        return self._provider
 
     @property
     def response_id(self) -> str:
@@ -252,6 +344,7 @@ class ResponseFold:
         self._response = response or self._response
         self._response_id = as_str(response.get("id")) or self._response_id
         self._model = as_str(response.get("model")) or self._model
+        self._provider = as_str(response.get("provider")) or self._provider
         self._usage = Usage.from_api(response.get("usage")) or self._usage
         output = as_list(response.get("output"))
         if output:
@@ -297,6 +390,30 @@ def _detail_score(error: OpenRouterError) -> int:
             error.retry_after is not None,
             error.kind != "stream_failed",
         )
+    )
+
+
+def _blocks(texts: Iterable[str]) -> str:
+    return "\n\n".join(text for text in texts if text)
+
+
+def _annotations(part: Any) -> dict[int, dict]:
+    return dict(enumerate(as_list(part.get("annotations")))) if isinstance(part, dict) else {}
+
+
+def _citation(annotation: Any) -> Citation | None:
+    if not isinstance(annotation, dict) or annotation.get("type") != "url_citation":
+        return None
+    # Chat Completions nests the fields under "url_citation"; Responses has them flat.
+    fields = as_dict(annotation.get("url_citation")) or annotation
+    url = as_str(fields.get("url"))
+    if not url:
+        return None
+    return Citation(
+        url=url,
+        title=as_str(fields.get("title")),
+        start_index=as_int(fields.get("start_index")),
+        end_index=as_int(fields.get("end_index")),
     )
 
 
