@@ -404,3 +404,15 @@ class Invite(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.used_at is None and self.expires_at > timezone.now()
+
+
+class CatalogCopy(models.Model):
+    """The last model list that was fetched from an API's /models, kept so the compare page
+    still offers models when that API cannot be reached."""
+
+    base_url = models.CharField(max_length=500, unique=True)
+    body = models.JSONField(help_text="The /models response body, as received.")
+    fetched_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Model list of {self.base_url}"

@@ -8,15 +8,26 @@ one per process; sync views reach it through `async_to_sync`, which runs on that
 import asyncio
 import weakref
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import httpx
 from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone
+from django.utils.timesince import timesince
 
 from playground.crypto import KeyUnavailable
 from playground.fake_openrouter import FakeOpenRouter
-from playground.openrouter import DEFAULT_TIMEOUT, ModelInfo, OpenRouterClient, redact_key
+from playground.models import CatalogCopy
+from playground.openrouter import (
+    DEFAULT_TIMEOUT,
+    ModelInfo,
+    OpenRouterClient,
+    OpenRouterError,
+    parse_models,
+    redact_key,
+)
 
 # Sent to the fake in demo mode; the fake accepts any bearer token.
 DEMO_KEY = "sk-or-v1-demo"
@@ -136,19 +147,83 @@ def get_client(connection: Connection) -> OpenRouterClient:
     return client
 
 
-async def _fetch_catalog(connection: Connection) -> list[ModelInfo]:
+@dataclass(frozen=True)
+class Catalog:
+    """The models on offer from one API, and how current the list is."""
+
+    models: list[ModelInfo]
+    fetched_at: datetime  # when this list arrived from the API
+    # Why this is an older copy: the API could not be reached just now. Empty when fresh.
+    problem: str = ""
+
+    @property
+    def age(self) -> str:
+        """How long ago the list was fetched, in words: "3 hours ago"."""
+        if timezone.now() - self.fetched_at < timedelta(minutes=1):
+            return "less than a minute ago"
+        return f"{timesince(self.fetched_at, depth=1)} ago"
+
+
+# While the API is unreachable, the last good copy is served for this long before the
+# API is tried again, so that every page load does not wait on a dead connection.
+STALE_RETRY_SECONDS = 60
+
+
+def _cache_key(connection: Connection) -> str:
+    return f"catalog:{connection.base_url}"
+
+
+async def _fetch_models_body(connection: Connection) -> dict:
     # /models is public: no key is sent, so the list is the same for everyone.
-    return await get_client(connection).list_models()
+    return await get_client(connection).models_body()
 
 
-def model_catalog(connection: Connection) -> list[ModelInfo]:
-    """The models on offer, from /models, cached for PLAYGROUND_CATALOG_TTL seconds.
+def _catalog_fetch(connection: Connection) -> Catalog:
+    """The model list fetched from the API now; it becomes the cached list and the last
+    good copy. Raises OpenRouterError when the API cannot be reached."""
+    body = async_to_sync(_fetch_models_body)(connection)
+    models = parse_models(body)
+    if not models:
+        # An empty list offers nothing to pick: a stored copy, if any, serves better.
+        raise OpenRouterError.bad_response("OpenRouter sent a model list without any model.")
+    catalog = Catalog(models=models, fetched_at=timezone.now())
+    CatalogCopy.objects.update_or_create(
+        base_url=connection.base_url,
+        defaults={"body": body, "fetched_at": catalog.fetched_at},
+    )
+    cache.set(_cache_key(connection), catalog, settings.PLAYGROUND_CATALOG_TTL)
+    return catalog
 
-    Raises OpenRouterError when the list cannot be loaded (nothing is cached then).
+
+def _last_good_copy(connection: Connection, error: OpenRouterError) -> Catalog:
+    """The stored copy, marked with why it is used; raises `error` when there is none."""
+    copy = CatalogCopy.objects.filter(base_url=connection.base_url).first()
+    if copy is None:
+        raise error
+    catalog = Catalog(
+        models=parse_models(copy.body), fetched_at=copy.fetched_at, problem=error.message
+    )
+    cache.set(
+        _cache_key(connection), catalog, min(STALE_RETRY_SECONDS, settings.PLAYGROUND_CATALOG_TTL)
+    )
+    return catalog
+
+
+def catalog_load(connection: Connection) -> Catalog:
+    """The models on offer: cached for PLAYGROUND_CATALOG_TTL seconds; when the API cannot
+    be reached, the last good copy with the reason.
+
+    Raises OpenRouterError only when the API cannot be reached and was never reached
+    before. Sync only: it reads the database.
     """
-    cache_key = f"catalog:{connection.base_url}"
-    models = cache.get(cache_key)
-    if models is None:
-        models = async_to_sync(_fetch_catalog)(connection)
-        cache.set(cache_key, models, settings.PLAYGROUND_CATALOG_TTL)
-    return models
+    catalog = cache.get(_cache_key(connection))
+    return catalog if isinstance(catalog, Catalog) else catalog_refresh(connection)
+
+
+def catalog_refresh(connection: Connection) -> Catalog:
+    """Fetches the model list again now, whatever is cached. On failure the last good copy
+    stays in use and comes back with the reason; raises OpenRouterError when there is none."""
+    try:
+        return _catalog_fetch(connection)
+    except OpenRouterError as error:
+        return _last_good_copy(connection, error)

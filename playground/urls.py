@@ -4,6 +4,7 @@ from django.urls import path
 
 from playground.views import (
     accounts,
+    catalog,
     compare,
     history,
     inspect,
@@ -20,6 +21,8 @@ handler404 = "playground.views.errors.page_not_found"
 urlpatterns = [
     path("", compare.compare, name="compare"),
     path("runs/", compare.runs, name="runs"),
+    path("models/", catalog.model_picker, name="model-picker"),
+    path("models/refresh/", catalog.model_list_refresh, name="model-list-refresh"),
     path("runs/<int:run_id>/", compare.run_detail, name="run-detail"),
     path("runs/<int:run_id>/inspect/", inspect.run_inspect, name="run-inspect"),
     path("runs/<int:run_id>/download/", inspect.run_download, name="run-download"),

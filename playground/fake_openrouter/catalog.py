@@ -1,21 +1,13 @@
-"""The fake's model catalog: full `/models` entries (SPEC §6), one per scenario."""
+"""The fake's model catalog: full `/models` entries (SPEC §6), with varied capabilities."""
 
 from decimal import Decimal
 from typing import Any
 
 PROVIDER_NAME = "Demo Labs"
 
-_BASE_PARAMETERS = [
-    "frequency_penalty",
-    "max_tokens",
-    "presence_penalty",
-    "response_format",
-    "seed",
-    "stop",
-    "structured_outputs",
-    "temperature",
-    "top_p",
-]
+_SAMPLING_PARAMETERS = ["temperature", "top_p"]
+_PENALTY_PARAMETERS = ["frequency_penalty", "presence_penalty"]
+_STRUCTURED_PARAMETERS = ["response_format", "structured_outputs"]
 _TOOL_PARAMETERS = ["tool_choice", "tools"]
 _REASONING_PARAMETERS = ["include_reasoning", "reasoning"]
 
@@ -31,12 +23,29 @@ def _model(
     context_length: int,
     max_completion_tokens: int,
     reasoning: bool = False,
+    reasoning_budget: bool = False,
     tools: bool = False,
+    structured: bool = True,
+    sampling: bool = True,
+    top_k: bool = False,
+    penalties: bool = True,
+    verbosity: bool = False,
+    inputs: tuple[str, ...] = ("text",),
+    image_price: str = "0",
     family: str = "demo",
 ) -> dict[str, Any]:
+    """One `/models` entry. The flags say what the model supports, the way OpenRouter
+    lists it in `supported_parameters`: OpenAI-style reasoning models take no sampling
+    parameters, open-weight models take `top_k`, and so on."""
     model_id = f"{family}/{slug}"
-    parameters = _BASE_PARAMETERS + (_TOOL_PARAMETERS if tools else [])
+    parameters = ["max_tokens", "seed", "stop"]
+    parameters += _SAMPLING_PARAMETERS if sampling else []
+    parameters += ["top_k"] if top_k else []
+    parameters += _PENALTY_PARAMETERS if penalties else []
+    parameters += _STRUCTURED_PARAMETERS if structured else []
+    parameters += _TOOL_PARAMETERS if tools else []
     parameters += _REASONING_PARAMETERS if reasoning else []
+    parameters += ["verbosity"] if verbosity else []
     entry: dict[str, Any] = {
         "id": model_id,
         "canonical_slug": f"{model_id}-20260101",
@@ -46,8 +55,8 @@ def _model(
         "description": description,
         "context_length": context_length,
         "architecture": {
-            "modality": "text->text",
-            "input_modalities": ["text"],
+            "modality": f"{'+'.join(inputs)}->text",
+            "input_modalities": list(inputs),
             "output_modalities": ["text"],
             "tokenizer": "Other",
             "instruct_type": None,
@@ -56,7 +65,7 @@ def _model(
             "prompt": prompt,
             "completion": completion,
             "request": "0",
-            "image": "0",
+            "image": image_price,
             "web_search": "0",
             "internal_reasoning": "0",
         },
@@ -75,6 +84,7 @@ def _model(
             "default_effort": "medium",
             "default_enabled": True,
             "mandatory": False,
+            "supports_max_tokens": reasoning_budget,
         }
     entry["knowledge_cutoff"] = "2025-06-30"
     entry["expiration_date"] = None
@@ -94,6 +104,20 @@ CATALOG: list[dict[str, Any]] = [
         context_length=131072,
         max_completion_tokens=16384,
         tools=True,
+        top_k=True,
+    ),
+    _model(
+        "swift:free",
+        "Swift (free)",
+        "Simulated. The free variant of Swift: the same answers at no cost, with a smaller "
+        "context window, as OpenRouter's `:free` variants have.",
+        created=1767225601,
+        prompt="0",
+        completion="0",
+        context_length=32768,
+        max_completion_tokens=8192,
+        tools=True,
+        top_k=True,
     ),
     _model(
         "reasoner",
@@ -106,13 +130,15 @@ CATALOG: list[dict[str, Any]] = [
         context_length=131072,
         max_completion_tokens=32768,
         reasoning=True,
+        reasoning_budget=True,
         tools=True,
+        top_k=True,
     ),
     _model(
         "summarizer",
         "Summarizer",
         "Simulated. Streams a reasoning summary before the answer, framed the way "
-        "OpenAI's own Responses stream is (event lines, no [DONE]).",
+        "OpenAI's own Responses stream is (event lines, no [DONE]). Reads images and files.",
         created=1767398400,
         prompt="0.00000125",
         completion="0.00001",
@@ -120,17 +146,26 @@ CATALOG: list[dict[str, Any]] = [
         max_completion_tokens=128000,
         reasoning=True,
         tools=True,
+        sampling=False,
+        penalties=False,
+        verbosity=True,
+        inputs=("text", "image", "file"),
+        image_price="0.001",
     ),
     _model(
         "markdown",
         "Markdown",
-        "Simulated. Answers in markdown: a heading, a list, a table and a code block.",
+        "Simulated. Answers in markdown: a heading, a list, a table and a code block. "
+        "Reads images.",
         created=1767484800,
         prompt="0.0000003",
         completion="0.0000025",
         context_length=1048576,
         max_completion_tokens=65536,
         tools=True,
+        top_k=True,
+        inputs=("text", "image"),
+        image_price="0.0003",
     ),
     _model(
         "slow",
@@ -142,6 +177,7 @@ CATALOG: list[dict[str, Any]] = [
         completion="0.000015",
         context_length=200000,
         max_completion_tokens=64000,
+        structured=False,
     ),
     _model(
         "echo",
@@ -152,6 +188,8 @@ CATALOG: list[dict[str, Any]] = [
         completion="0.00000008",
         context_length=32768,
         max_completion_tokens=32768,
+        structured=False,
+        penalties=False,
     ),
     _model(
         "tool-caller",
@@ -175,6 +213,17 @@ CATALOG: list[dict[str, Any]] = [
         max_completion_tokens=8192,
     ),
     _model(
+        "sloppy-json",
+        "Sloppy JSON",
+        "Simulated. Claims structured output, but its JSON leaves out a required property, "
+        "and comes wrapped in prose when the schema is not strict.",
+        created=1767873600,
+        prompt="0.00000009",
+        completion="0.00000027",
+        context_length=65536,
+        max_completion_tokens=8192,
+    ),
+    _model(
         "fail-auth",
         "Auth failure",
         "Simulated failure. Rejected before the first byte with 401 (user not found).",
@@ -183,6 +232,7 @@ CATALOG: list[dict[str, Any]] = [
         completion="0.0000015",
         context_length=32768,
         max_completion_tokens=4096,
+        tools=True,
     ),
     _model(
         "fail-credits",
@@ -193,6 +243,7 @@ CATALOG: list[dict[str, Any]] = [
         completion="0.0000006",
         context_length=32768,
         max_completion_tokens=4096,
+        tools=True,
     ),
     _model(
         "fail-rate-limit",
@@ -203,6 +254,7 @@ CATALOG: list[dict[str, Any]] = [
         completion="0.0000014",
         context_length=32768,
         max_completion_tokens=4096,
+        tools=True,
     ),
     _model(
         "fail-provider-down",
@@ -213,6 +265,7 @@ CATALOG: list[dict[str, Any]] = [
         completion="0.0000032",
         context_length=32768,
         max_completion_tokens=4096,
+        tools=True,
     ),
     _model(
         "fail-midstream",
@@ -223,6 +276,7 @@ CATALOG: list[dict[str, Any]] = [
         completion="0.000002",
         context_length=32768,
         max_completion_tokens=4096,
+        tools=True,
     ),
     _model(
         "fail-incomplete",
@@ -234,6 +288,7 @@ CATALOG: list[dict[str, Any]] = [
         completion="0.0000024",
         context_length=32768,
         max_completion_tokens=4096,
+        tools=True,
     ),
 ]
 

@@ -1,12 +1,18 @@
-"""The model catalog from `GET /models`."""
+"""The model catalog from `GET /models`, and the searching, filtering and sorting of it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from ._values import as_decimal, as_dict, as_list, as_str, is_int
+
+MILLION = Decimal(1_000_000)
+
+# The orders a model list can be shown in; the first is the default.
+SORTS = ("name", "price", "context")
 
 
 @dataclass(frozen=True)
@@ -14,10 +20,41 @@ class ModelInfo:
     id: str
     name: str
     context_length: int | None
-    prompt_price: Decimal | None  # USD per token
-    completion_price: Decimal | None  # USD per token
+    prompt_price: Decimal | None  # USD per token; None when unknown
+    completion_price: Decimal | None  # USD per token; None when unknown
     reasoning: bool
     description: str
+    input_modalities: tuple[str, ...] = ()
+    output_modalities: tuple[str, ...] = ()
+    supported_parameters: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def tools(self) -> bool:
+        return "tools" in self.supported_parameters
+
+    @property
+    def structured_output(self) -> bool:
+        # OpenRouter lists JSON-schema output as "structured_outputs"; "response_format" is
+        # the Chat Completions spelling of the same request field.
+        return bool(self.supported_parameters & {"structured_outputs", "response_format"})
+
+    @property
+    def image_input(self) -> bool:
+        return "image" in self.input_modalities
+
+    @property
+    def free(self) -> bool:
+        return self.prompt_price == 0 and self.completion_price == 0
+
+    @property
+    def prompt_price_per_million(self) -> Decimal | None:
+        """USD per million input tokens, exact."""
+        return None if self.prompt_price is None else self.prompt_price * MILLION
+
+    @property
+    def completion_price_per_million(self) -> Decimal | None:
+        """USD per million output tokens, exact."""
+        return None if self.completion_price is None else self.completion_price * MILLION
 
 
 def parse_models(body: dict) -> list[ModelInfo]:
@@ -30,10 +67,65 @@ def parse_models(body: dict) -> list[ModelInfo]:
     return sorted(models, key=lambda model: model.id)
 
 
+def models_filter(
+    models: Iterable[ModelInfo],
+    *,
+    search: str = "",
+    free: bool = False,
+    reasoning: bool = False,
+    tools: bool = False,
+    image_input: bool = False,
+) -> list[ModelInfo]:
+    """The models matching every word of `search` (in the name or the id, any case) and
+    having every capability asked for."""
+    words = search.casefold().split()
+    return [
+        model
+        for model in models
+        if all(word in model.name.casefold() or word in model.id.casefold() for word in words)
+        and (model.free or not free)
+        and (model.reasoning or not reasoning)
+        and (model.tools or not tools)
+        and (model.image_input or not image_input)
+    ]
+
+
+def models_sort(models: Iterable[ModelInfo], *, by: str) -> list[ModelInfo]:
+    """The models by name, by price (input, then output; cheapest first) or by context
+    length (longest first). Unknown prices and lengths go last; an unknown order is by name."""
+    if by == "price":
+        return sorted(models, key=_price_key)
+    if by == "context":
+        return sorted(models, key=_context_key)
+    return sorted(models, key=_name_key)
+
+
+def _name_key(model: ModelInfo) -> tuple:
+    return (model.name.casefold(), model.id)
+
+
+def _price_key(model: ModelInfo) -> tuple:
+    return (
+        model.prompt_price is None,
+        model.prompt_price or 0,
+        model.completion_price is None,
+        model.completion_price or 0,
+        *_name_key(model),
+    )
+
+
+def _context_key(model: ModelInfo) -> tuple:
+    return (model.context_length is None, -(model.context_length or 0), *_name_key(model))
+
+
 def _model_info(entry: dict) -> ModelInfo:
     pricing = as_dict(entry.get("pricing"))
+    architecture = as_dict(entry.get("architecture"))
     context_length = entry.get("context_length")
-    supported = {as_str(name) for name in as_list(entry.get("supported_parameters"))}
+    supported = frozenset(
+        name for name in as_list(entry.get("supported_parameters")) if isinstance(name, str)
+    )
+    inputs, outputs = _modalities_of(as_str(architecture.get("modality")))
     return ModelInfo(
         id=entry["id"],
         name=as_str(entry.get("name")) or entry["id"],
@@ -43,7 +135,24 @@ def _model_info(entry: dict) -> ModelInfo:
         reasoning=isinstance(entry.get("reasoning"), dict)
         or bool(supported & {"reasoning", "include_reasoning"}),
         description=as_str(entry.get("description")),
+        input_modalities=_names(architecture.get("input_modalities")) or inputs,
+        output_modalities=_names(architecture.get("output_modalities")) or outputs,
+        supported_parameters=supported,
     )
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    """A list of names as a tuple without blanks or repeats, in order."""
+    names = (name.strip() for name in as_list(value) if isinstance(name, str))
+    return tuple(dict.fromkeys(name for name in names if name))
+
+
+def _modalities_of(modality: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    # Older entries only carry the summary string, e.g. "text+image->text".
+    if "->" not in modality:
+        return (), ()
+    inputs, _, outputs = modality.partition("->")
+    return _names(inputs.split("+")), _names(outputs.split("+"))
 
 
 def _price(value: Any) -> Decimal | None:

@@ -8,13 +8,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from playground.crypto import KeyUnavailable
 from playground.forms import MAX_COLUMNS, PresetSaveForm, RunForm
 from playground.models import Preset, Run
-from playground.openrouter import ModelInfo, OpenRouterError
 from playground.presets import preset_create, preset_save_version
 from playground.runs import run_create, run_interrupt_if_stale
 from playground.setups import setup_from_cleaned, setup_from_run, setup_initial
 from playground.throttle import run_throttle
-from playground.upstream import Connection, catalog_connection, connection_for, model_catalog
+from playground.upstream import Catalog, Connection, catalog_connection, connection_for
 from playground.views import history
+from playground.views.catalog import catalog_or_error
 from playground.views.common import go_to, number_or_404, refuse_method
 from playground.views.presets import preset_for
 
@@ -22,23 +22,24 @@ DEMO_COLUMNS = ["demo/swift", "demo/reasoner"]
 TEMPLATE = "playground/compare.html"
 
 
-def _catalog(connection: Connection) -> tuple[list[ModelInfo], str]:
-    try:
-        return model_catalog(connection), ""
-    except OpenRouterError as error:
-        return [], f"The model list could not be loaded: {error.message}"
-
-
-def _form(request, *args, connection: Connection | None = None, **kwargs) -> RunForm:
-    catalog, catalog_error = _catalog(connection or catalog_connection(request.user))
-    return RunForm(
-        *args, catalog=catalog, catalog_error=catalog_error, owner=request.user, **kwargs
+def _form(
+    request, *args, connection: Connection | None = None, **kwargs
+) -> tuple[RunForm, Catalog | None]:
+    catalog, catalog_error = catalog_or_error(connection or catalog_connection(request.user))
+    form = RunForm(
+        *args,
+        catalog=catalog.models if catalog else [],
+        catalog_error=catalog_error,
+        owner=request.user,
+        **kwargs,
     )
+    return form, catalog
 
 
 def _context(
     *,
     form: RunForm,
+    catalog: Catalog | None,
     column_models: list[str],
     run: Run | None = None,
     preset: Preset | None = None,
@@ -47,7 +48,9 @@ def _context(
     return {
         "form": form,
         "column_models": column_models,
-        "catalog": form.catalog,
+        # The columns as a `?models=` value, for the picker's links without JavaScript.
+        "models_param": ",".join(column_models),
+        "catalog": catalog,
         "catalog_error": form.catalog_error,
         "max_columns": MAX_COLUMNS,
         "run": run,
@@ -87,12 +90,11 @@ def compare(request):
             version = versions.first()
         initial, requested = setup_initial(version.setup)
     connection = catalog_connection(request.user)
-    form = _form(request, initial=initial, connection=connection)
+    form, catalog = _form(request, initial=initial, connection=connection)
     default = DEMO_COLUMNS if connection.is_demo else ["", ""]
     column_models = requested[:MAX_COLUMNS] or default
-    return render(
-        request, TEMPLATE, _context(form=form, column_models=column_models, preset=preset)
-    )
+    context = _context(form=form, catalog=catalog, column_models=column_models, preset=preset)
+    return render(request, TEMPLATE, context)
 
 
 @login_required
@@ -106,9 +108,10 @@ def runs(request):
 
 
 def _run_create(request):
-    form = _form(request, request.POST)
+    form, catalog = _form(request, request.POST)
     if not form.is_valid():
-        return _form_errors(request, _context(form=form, column_models=form.cleaned_data["models"]))
+        context = _context(form=form, catalog=catalog, column_models=form.cleaned_data["models"])
+        return _form_errors(request, context)
     try:
         connection = connection_for(request.user, form.cleaned_data.get("key"))
     except KeyUnavailable:
@@ -117,11 +120,12 @@ def _run_create(request):
             "This key can no longer be decrypted (the server's encryption keys changed). "
             "Delete it and add it again, or pick another.",
         )
-        return _form_errors(request, _context(form=form, column_models=form.cleaned_data["models"]))
+        context = _context(form=form, catalog=catalog, column_models=form.cleaned_data["models"])
+        return _form_errors(request, context)
     if refusal := run_throttle(owner=request.user):
         # The form comes back as it was sent, so the prompt is not lost.
         form.add_error(None, refusal.message)
-        context = _context(form=form, column_models=form.cleaned_data["models"])
+        context = _context(form=form, catalog=catalog, column_models=form.cleaned_data["models"])
         response = _form_errors(request, context)
         response.status_code = 429
         response["Retry-After"] = str(refusal.retry_after)
@@ -150,8 +154,9 @@ def run_detail(request, run_id: int):
     initial, column_models = setup_initial(setup_from_run(run))
     if run.api_key_id:
         initial["key"] = run.api_key_id
-    form = _form(request, initial=initial)
-    return render(request, TEMPLATE, _context(form=form, column_models=column_models, run=run))
+    form, catalog = _form(request, initial=initial)
+    context = _context(form=form, catalog=catalog, column_models=column_models, run=run)
+    return render(request, TEMPLATE, context)
 
 
 @login_required
@@ -160,12 +165,13 @@ def preset_save(request, preset_id: int | None = None):
     preset = preset_for(request, preset_id) if preset_id is not None else None
     if refused := refuse_method(request, "POST"):
         return refused
-    form = _form(request, request.POST, saving_preset=True)
+    form, catalog = _form(request, request.POST, saving_preset=True)
     preset_form = PresetSaveForm(request.POST) if preset is None else None
     setup_valid = form.is_valid()
     if not setup_valid or (preset_form is not None and not preset_form.is_valid()):
         context = _context(
             form=form,
+            catalog=catalog,
             column_models=form.cleaned_data["models"],
             preset=preset,
             preset_form=preset_form,

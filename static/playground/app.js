@@ -98,3 +98,74 @@
   document.addEventListener("DOMContentLoaded", refreshColumns);
   document.addEventListener("htmx:afterSettle", refreshColumns);
 })();
+
+// The model picker: "Browse models" opens the catalog in a dialog for its column (the list
+// itself is an htmx partial), and a model's "Use" puts its id in that column's field.
+// Without JavaScript both are plain links to the picker page and back.
+(function () {
+  "use strict";
+
+  let pickingFor = null; // the column whose model is being chosen
+
+  function picker() {
+    return document.getElementById("model-picker");
+  }
+
+  function modelInput(column) {
+    return column.querySelector("[data-testid=column-model]");
+  }
+
+  function openPicker(link) {
+    const dialog = picker();
+    const columns = Array.from(document.querySelectorAll("#columns [data-testid=column]"));
+    pickingFor = link.closest("[data-testid=column]");
+    // The column and the models typed so far, so the list's links match the page.
+    const url = new URL(link.href, window.location.href);
+    url.searchParams.set("column", String(Math.max(columns.indexOf(pickingFor), 0)));
+    url.searchParams.set("models", columns.map(function (column) {
+      return modelInput(column).value.trim();
+    }).join(","));
+    dialog.showModal();
+    htmx.ajax("GET", url.pathname + url.search, { target: "#model-picker-body", swap: "innerHTML" })
+      .then(function () {
+        const search = dialog.querySelector("[data-testid=picker-search]");
+        if (search) search.focus();
+      });
+  }
+
+  function chooseModel(link) {
+    const input = modelInput(pickingFor);
+    input.value = link.dataset.pickModel;
+    // Others listening for the model to change (offered parameters, estimates) hear it.
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+    picker().close();
+    input.focus();
+  }
+
+  document.addEventListener("click", function (event) {
+    const dialog = picker();
+    if (!dialog || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    const browse = event.target.closest("[data-testid=browse-models]");
+    const pick = event.target.closest("[data-pick-model]");
+    if (browse) {
+      event.preventDefault();
+      openPicker(browse);
+    } else if (pick && dialog.open && pickingFor && pickingFor.isConnected) {
+      event.preventDefault();
+      chooseModel(pick);
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    const dialog = picker();
+    if (!dialog) return;
+    // Escape closes the picker; it must not also reach the page's "Esc stops the run".
+    dialog.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") event.stopPropagation();
+    });
+    dialog.addEventListener("close", function () {
+      pickingFor = null;
+    });
+  });
+})();
