@@ -53,7 +53,7 @@ def openrouter_body() -> dict:
         "provider": {"order": ["x"], "allow_fallbacks": False},
         "top_k": 5,
         "models": ["demo/echo", "demo/swift"],
-        "plugins": [{"id": "web", "max_results": 1}],
+        "plugins": [{"id": "response-healing"}],
     }
 
 

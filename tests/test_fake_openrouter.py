@@ -432,8 +432,9 @@ async def test_models_lists_the_catalog_with_or_without_a_key(fake, client):
         assert model["architecture"]["output_modalities"] == ["text"]
         assert model["top_provider"]["context_length"] == model["context_length"]
         assert all(isinstance(price, str) for price in model["pricing"].values())
-        assert Decimal(model["pricing"]["prompt"]) > 0
-        assert Decimal(model["pricing"]["completion"]) > 0
+        free = model["id"].endswith(":free")
+        assert (Decimal(model["pricing"]["prompt"]) == 0) == free
+        assert (Decimal(model["pricing"]["completion"]) == 0) == free
         assert ("reasoning" in model) == ("reasoning" in model["supported_parameters"])
     prices = {
         (model["pricing"]["prompt"], model["pricing"]["completion"]) for model in body["data"]

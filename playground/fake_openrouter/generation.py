@@ -11,8 +11,17 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from .catalog import prices
-from .wire import DONE, KEEPALIVE, Framing, call_id, generation_id, item_id, sse_event
+from .catalog import PROVIDER_NAME, prices
+from .features import Plan
+from .wire import (
+    DONE,
+    KEEPALIVE,
+    Framing,
+    call_id,
+    generation_id,
+    item_id,
+    sse_event,
+)
 
 type Step = tuple[float, bytes]
 type Script = Iterator[Step]
@@ -35,10 +44,19 @@ class Generation:
         input_tokens: int,
         max_output_tokens: int | None,
         framing: Framing,
+        plan: Plan | None = None,
+        provider: str = PROVIDER_NAME,
+        price_factor: Decimal = Decimal(1),
     ) -> None:
         self.id = generation_id()
         self.model = model
         self.request = request
+        # What the request asks for besides an answer, as the serving model can do it.
+        self.plan = plan or Plan()
+        # The provider that serves it, and its price relative to the catalog's.
+        self.provider = provider
+        self.price_factor = price_factor
+        self.web_searches = 0
         self.framing = framing
         self.input_tokens = input_tokens
         self.max_output_tokens = max_output_tokens
@@ -83,13 +101,18 @@ class Generation:
         self.reasoning_tokens += reasoning
 
     def costs(self) -> tuple[Decimal, Decimal]:
-        """USD for the input and for the output so far."""
+        """USD for the input (images at the catalog's price each) and the output so far."""
         prompt_price, completion_price = prices(self.model)
-        return self.input_tokens * prompt_price, self.output_tokens * completion_price
+        image_price = Decimal(self.model["pricing"].get("image") or 0)
+        images = len(self.plan.images) * image_price
+        return (
+            (self.input_tokens * prompt_price + images) * self.price_factor,
+            self.output_tokens * completion_price * self.price_factor,
+        )
 
     def usage(self) -> dict[str, Any]:
         input_cost, output_cost = self.costs()
-        return {
+        usage = {
             "input_tokens": self.input_tokens,
             "input_tokens_details": {"cached_tokens": 0},
             "output_tokens": self.output_tokens,
@@ -103,6 +126,9 @@ class Generation:
                 "upstream_inference_output_cost": output_cost,
             },
         }
+        if self.web_searches:
+            usage["server_tool_use_details"] = {"web_search_requests": self.web_searches}
+        return usage
 
     # The response object (SPEC §3, the 2026 field set)
 
@@ -113,6 +139,7 @@ class Generation:
             "created_at": self.created_at,
             "completed_at": self.completed_at,
             "model": self.model["id"],
+            "provider": self.provider,
             "status": self.status,
             "output": [self.items[index].final() for index in sorted(self.items)],
             "error": self.error,
@@ -150,6 +177,13 @@ class Generation:
         }
         return body
 
+    def upstream_body(self) -> dict[str, Any]:
+        """The request as OpenRouter passes it on: for the model that serves it, without
+        the fields only OpenRouter reads."""
+        own = {"models", "provider", "plugins", "debug", "user", "session_id", "route"}
+        body = {key: value for key, value in self.request.items() if key not in own}
+        return body | {"model": self.model["id"]}
+
     def _echo(self, key: str, default: Any) -> Any:
         value = self.request.get(key)
         return default if value is None else value
@@ -161,6 +195,15 @@ class Generation:
         if self.framing is Framing.OPENROUTER:
             for number in range(keepalives):
                 yield (interval if number else 0.0), KEEPALIVE
+        debug = self.request.get("debug")
+        if isinstance(debug, dict) and debug.get("echo_upstream_body") is True:
+            # SPEC §4.4: the body sent to the provider, before anything else.
+            upstream = self.upstream_body()
+            yield (
+                interval,
+                self.event({"type": "response.debug", "debug": {"echo_upstream_body": upstream}}),
+            )
+            interval = 0.0
         yield interval, self.event({"type": "response.created", "response": self.response()})
         yield 0.0, self.event({"type": "response.in_progress", "response": self.response()})
 
@@ -266,6 +309,24 @@ class OutputItem(ABC):
 
 
 class MessageItem(OutputItem):
+    def __init__(self, generation: Generation, output_index: int) -> None:
+        super().__init__(generation, output_index)
+        self.annotations: list[dict[str, Any]] = []
+
+    def annotate(self, annotation: dict[str, Any]) -> bytes:
+        """A citation of the text so far, e.g. a `url_citation` from a web search."""
+        self.annotations.append(annotation)
+        return self.generation.event(
+            {
+                "type": "response.output_text.annotation.added",
+                "output_index": self.output_index,
+                "item_id": self.id,
+                "content_index": 0,
+                "annotation_index": len(self.annotations) - 1,
+                "annotation": annotation,
+            }
+        )
+
     def _opened(self) -> Script:
         yield self._item_event(
             "added",
@@ -314,7 +375,11 @@ class MessageItem(OutputItem):
                 "item_id": self.id,
                 "output_index": self.output_index,
                 "content_index": 0,
-                "part": {"type": "output_text", "annotations": [], "text": self.text},
+                "part": {
+                    "type": "output_text",
+                    "annotations": list(self.annotations),
+                    "text": self.text,
+                },
             }
         )
         yield self._item_event("done", self.final())
@@ -324,7 +389,12 @@ class MessageItem(OutputItem):
             "type": "message",
             "status": self.status,
             "content": [
-                {"type": "output_text", "text": self.text, "annotations": [], "logprobs": []}
+                {
+                    "type": "output_text",
+                    "text": self.text,
+                    "annotations": list(self.annotations),
+                    "logprobs": [],
+                }
             ],
             "id": self.id,
             "role": "assistant",
@@ -341,6 +411,9 @@ class ReasoningTextItem(OutputItem):
         super().__init__(generation, output_index)
         # Quirk (b) of SPEC §4.3: `response.completed` names this item with another id.
         self.final_id = item_id(self.prefix)
+        # Set for `include: ["reasoning.encrypted_content"]`: the blob appears when the
+        # item is done, as X3 shows (not on `output_item.added`).
+        self.encrypted_content: str | None = None
 
     def _opened(self) -> Script:
         yield self._item_event("added", {"type": "reasoning", "id": self.id, "summary": []})
@@ -385,12 +458,15 @@ class ReasoningTextItem(OutputItem):
         yield self._item_event("done", self._item(self.id))
 
     def _item(self, identifier: str) -> dict[str, Any]:
-        return {
+        item: dict[str, Any] = {
             "type": "reasoning",
             "id": identifier,
             "summary": [],
             "content": [{"type": "reasoning_text", "text": self.text}],
         }
+        if self.encrypted_content is not None:
+            item["encrypted_content"] = self.encrypted_content
+        return item
 
     def final(self) -> dict[str, Any]:
         return self._item(self.final_id)
@@ -401,6 +477,10 @@ class ReasoningSummaryItem(OutputItem):
 
     prefix = "rs"
     is_reasoning = True
+
+    def __init__(self, generation: Generation, output_index: int) -> None:
+        super().__init__(generation, output_index)
+        self.encrypted_content: str | None = None
 
     def _opened(self) -> Script:
         yield self._item_event("added", {"id": self.id, "type": "reasoning", "summary": []})
@@ -449,11 +529,14 @@ class ReasoningSummaryItem(OutputItem):
         yield self._item_event("done", self.final())
 
     def final(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "type": "reasoning",
-            "summary": [{"type": "summary_text", "text": self.text}],
-        }
+        item: dict[str, Any] = {"id": self.id, "type": "reasoning"}
+        if self.encrypted_content is not None:
+            # OpenAI's key order (R10), and the format X3 names.
+            item["encrypted_content"] = self.encrypted_content
+        item["summary"] = [{"type": "summary_text", "text": self.text}]
+        if self.encrypted_content is not None:
+            item["format"] = "openai-responses-v1"
+        return item
 
 
 class FunctionCallItem(OutputItem):
@@ -496,3 +579,57 @@ class FunctionCallItem(OutputItem):
             "name": self.name,
             "arguments": self.text,
         }
+
+
+class WebSearchCallItem(OutputItem):
+    """A server-side web search (SPEC §3, §4.2): no tokens, only its progress events."""
+
+    prefix = "ws"
+
+    def __init__(
+        self, generation: Generation, output_index: int, *, query: str, duration: float
+    ) -> None:
+        super().__init__(generation, output_index)
+        self.query = query
+        self.duration = duration
+        self.sources: list[str] = []
+
+    def found(self, urls: list[str]) -> None:
+        self.sources = list(urls)
+        self.generation.web_searches += 1
+
+    def _opened(self) -> Script:
+        yield self._item_event(
+            "added",
+            {
+                "id": self.id,
+                "type": "web_search_call",
+                "status": "in_progress",
+                "action": {"type": "search", "query": self.query},
+            },
+        )
+        yield self._progress("in_progress")
+        yield self._progress("searching")
+
+    def _progress(self, stage: str) -> Step:
+        return self._event(
+            {
+                "type": f"response.web_search_call.{stage}",
+                "output_index": self.output_index,
+                "item_id": self.id,
+            }
+        )
+
+    def _delta_event(self, piece: str) -> dict[str, Any]:
+        raise TypeError("a web search streams no text")
+
+    def _closed(self) -> Script:
+        _, completed = self._progress("completed")
+        yield self.duration, completed
+        yield self._item_event("done", self.final())
+
+    def final(self) -> dict[str, Any]:
+        action: dict[str, Any] = {"type": "search", "query": self.query}
+        if self.sources:
+            action["sources"] = [{"type": "url", "url": url} for url in self.sources]
+        return {"id": self.id, "type": "web_search_call", "status": self.status, "action": action}

@@ -6,6 +6,8 @@ from typing import Any
 
 # A rough tokenizer: English text averages about four characters a token.
 CHARACTERS_PER_TOKEN = 4
+# Input tokens an image costs, by its `detail` (OpenAI's 512 px tiles, roughly).
+IMAGE_TOKENS = {"low": 85, "auto": 765, "high": 765, "original": 1105}
 TOPIC_WORDS = 6
 
 
@@ -33,8 +35,9 @@ def prompt_of(body: dict[str, Any]) -> Prompt:
 
 
 def input_tokens(body: dict[str, Any]) -> int:
-    """Tokens in the instructions and every input item, at least one."""
+    """Tokens in the instructions and every input item (images included), at least one."""
     texts = _texts(body.get("instructions"))
+    images = 0
     items = body.get("input")
     if isinstance(items, str):
         texts.append(items)
@@ -43,8 +46,20 @@ def input_tokens(body: dict[str, Any]) -> int:
             if isinstance(item, dict):
                 for field in ("content", "arguments", "output"):
                     texts += _texts(item.get(field))
+                images += sum(IMAGE_TOKENS.get(detail, 765) for detail in _details(item))
     characters = sum(len(text) for text in texts)
-    return max(1, math.ceil(characters / CHARACTERS_PER_TOKEN))
+    return max(1, math.ceil(characters / CHARACTERS_PER_TOKEN) + images)
+
+
+def _details(item: dict[str, Any]) -> list[str]:
+    """The `detail` of each `input_image` part of an item."""
+    content = item.get("content")
+    parts = content if isinstance(content, list) else []
+    return [
+        part.get("detail", "auto")
+        for part in parts
+        if isinstance(part, dict) and part.get("type") == "input_image"
+    ]
 
 
 def _texts(content: Any) -> list[str]:

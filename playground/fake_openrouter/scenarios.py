@@ -1,4 +1,11 @@
-"""What each demo model does, chosen by model id. Delays are seconds at time_scale 1."""
+"""What each demo model does, chosen by model id. Delays are seconds at time_scale 1.
+
+Most demo models are a `Persona`: a way of answering (its words, pace and reasoning)
+that also does what the request asks (SPEC §2): call a function, answer from tool
+results, answer in JSON for a schema, search the web and cite it, look at images,
+summarise or encrypt its reasoning. The failure and fault models keep their scripts
+whatever the request, since their failure is the point.
+"""
 
 import re
 import time
@@ -6,7 +13,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .answers import (
+    Answer,
+    Citation,
+    Source,
+    cited,
+    hints,
+    images_seen,
+    json_text,
+    plan_note,
+    search_query,
+    sources,
+    tool_results,
+)
 from .catalog import PROVIDER_NAME
+from .features import FunctionTool, Plan
 from .generation import (
     ConnectionReset,
     FunctionCallItem,
@@ -16,11 +37,16 @@ from .generation import (
     ReasoningSummaryItem,
     ReasoningTextItem,
     Script,
+    WebSearchCallItem,
 )
 from .prompts import Prompt
-from .wire import KEEPALIVE, Framing, dumps, error_envelope
+from .schemas import example
+from .wire import KEEPALIVE, Framing, dumps, encrypted_reasoning, error_envelope
 
 USER_ID = "user_2DemoFakeOpenRouterUser0001"
+# Seconds a web search takes, at time scale 1.
+SEARCH_SECONDS = 0.8
+ARGUMENT_PIECE = 5
 
 
 @dataclass(frozen=True)
@@ -64,68 +90,197 @@ def chunks(text: str, size: int) -> list[str]:
     return [text[start : start + size] for start in range(0, len(text), size)]
 
 
-def _message(generation: Generation, output_index: int, pieces: list[str], pace: Pace) -> Script:
-    message = MessageItem(generation, output_index)
-    yield from message.open()
-    yield from generation.stream(message, pieces, first=pace.first, gap=pace.gap)
-    yield from message.close()
+def _six_characters(text: str) -> list[str]:
+    # Fixed-size pieces cut through words and tags, as real token boundaries do.
+    return chunks(text, 6)
 
 
-def _swift(generation: Generation, prompt: Prompt) -> Script:
-    answer = (
+@dataclass(frozen=True)
+class Persona:
+    """A model's way of answering; called as its scenario's script."""
+
+    answer: Callable[[Prompt], str]
+    pace: Pace
+    split: Callable[[str], list[str]] = words
+    # Reasoning models: what they think, and how it streams ("text" raw, as open-weight
+    # models do (R02), or "summary", as OpenAI's do (R10)).
+    thought: Callable[[Prompt], str] | None = None
+    reasoning: str | None = None
+    reasoning_pace: Pace = Pace(first=0.4, gap=0.03)
+    keepalives: int = 1
+    keepalive_interval: float = 0.0
+    # A keep-alive comment before this piece of the answer (X3).
+    keepalive_before: int | None = None
+    # A function called when the request offers none.
+    default_call: FunctionTool | None = None
+    # Answers JSON that misses a required property (and in prose when not strict).
+    sloppy_json: bool = False
+
+    def __call__(self, generation: Generation, prompt: Prompt) -> Script:
+        plan = generation.plan
+        call = self._call(plan)
+        kind = self._reasoning_kind(plan)
+        yield from generation.opening(keepalives=self.keepalives, interval=self.keepalive_interval)
+        reasoning: ReasoningTextItem | ReasoningSummaryItem | None = None
+        index = 0
+        if kind is not None and self.thought is not None:
+            item_type = ReasoningSummaryItem if kind == "summary" else ReasoningTextItem
+            reasoning = item_type(generation, 0)
+            if plan.reasoning.encrypted:
+                reasoning.encrypted_content = encrypted_reasoning(_endpoint(generation))
+            yield from self._think(generation, reasoning, prompt, plan, call)
+            if kind == "summary":
+                yield from reasoning.close()
+            index = 1
+        if call is not None:
+            yield from self._call_function(generation, index, call, prompt)
+        else:
+            yield from self._answer(generation, index, prompt, plan)
+        if kind == "text" and reasoning is not None:
+            # Quirk (a) of SPEC §4.3: raw reasoning is closed after the answer.
+            yield from reasoning.close()
+        yield from generation.complete()
+
+    def _call(self, plan: Plan) -> FunctionTool | None:
+        if plan.call is not None:
+            return plan.call
+        # Its own function only when the request asks for nothing else.
+        if plan.tools_offered or plan.tool_choice_none or plan.results:
+            return None
+        if plan.json_format is not None or plan.search_results is not None:
+            return None
+        return self.default_call
+
+    def _reasoning_kind(self, plan: Plan) -> str | None:
+        if self.reasoning is None or not plan.reasoning.enabled:
+            return None
+        # Asked for a summary, every reasoning model gives one.
+        return "summary" if plan.reasoning.summary else self.reasoning
+
+    def _think(
+        self,
+        generation: Generation,
+        item: ReasoningTextItem | ReasoningSummaryItem,
+        prompt: Prompt,
+        plan: Plan,
+        call: FunctionTool | None,
+    ) -> Script:
+        assert self.thought is not None
+        note = plan_note(
+            call=call.name if call else None,
+            results=len(plan.results),
+            search=plan.search_results is not None,
+            json_name=plan.json_format.name if plan.json_format else None,
+            images=len(plan.images),
+        )
+        pieces = words(self.thought(prompt) + note)
+        if plan.reasoning.budget is not None:
+            pieces = pieces[: plan.reasoning.budget]
+        yield from item.open()
+        pace = self.reasoning_pace
+        yield from generation.stream(item, pieces, first=pace.first, gap=pace.gap)
+
+    def _call_function(
+        self, generation: Generation, index: int, call: FunctionTool, prompt: Prompt
+    ) -> Script:
+        arguments = dumps(example(call.parameters or {}, hints=hints(prompt), required_only=True))
+        item = FunctionCallItem(generation, index, name=call.name)
+        yield from item.open()
+        pieces = chunks(arguments, ARGUMENT_PIECE)
+        yield from generation.stream(item, pieces, first=self.pace.first, gap=self.pace.gap)
+        yield from item.close()
+
+    def _answer(self, generation: Generation, index: int, prompt: Prompt, plan: Plan) -> Script:
+        found: list[Source] = []
+        if plan.search_results is not None:
+            search = WebSearchCallItem(
+                generation, index, query=search_query(prompt), duration=SEARCH_SECONDS
+            )
+            yield from search.open()
+            found = sources(prompt, plan.search_results)
+            search.found([source.url for source in found])
+            yield from search.close()
+            index += 1
+        answer = self._text(prompt, plan, found)
+        message = MessageItem(generation, index)
+        yield from message.open()
+        yield from self._stream(generation, message, answer)
+        yield from message.close()
+
+    def _text(self, prompt: Prompt, plan: Plan, found: list[Source]) -> Answer:
+        if plan.json_format is not None:
+            return Answer(json_text(plan.json_format, prompt, sloppy=self.sloppy_json))
+        if plan.results:
+            answer = Answer(tool_results(plan.results, prompt))
+        elif found:
+            answer = cited(prompt, found)
+        else:
+            answer = Answer(self.answer(prompt))
+        return answer.after(images_seen(plan.images) + "\n\n") if plan.images else answer
+
+    def _stream(self, generation: Generation, message: MessageItem, answer: Answer) -> Script:
+        """The answer piece by piece; each citation once the text it cites is out."""
+        pending: list[Citation] = sorted(answer.citations, key=lambda c: c.end_index)
+        written = 0
+        for number, piece in enumerate(self.split(answer.text)):
+            if number == self.keepalive_before:
+                yield from generation.keepalive()
+            generation.spend_token(reasoning=False)
+            delay = self.pace.first if number == 0 else self.pace.gap
+            yield delay, message.delta(piece)
+            written += len(piece)
+            while pending and pending[0].end_index <= written:
+                yield 0.0, message.annotate(pending.pop(0).annotation())
+
+
+def _endpoint(generation: Generation) -> str:
+    provider = re.sub(r"[^a-z0-9]+", "-", generation.provider.lower()).strip("-")
+    return f"{provider}/{generation.model['id']}"
+
+
+def _swift_answer(prompt: Prompt) -> str:
+    return (
         f"Quick answer on “{prompt.topic}”: start from the simplest version that works, "
         "check it against one real example, then add detail only where the example shows "
         "a gap. That keeps the result easy to verify and cheap to change."
     )
-    yield from generation.opening()
-    yield from _message(generation, 0, words(answer), Pace(first=0.2, gap=0.01))
-    yield from generation.complete()
 
 
-def _reasoner(generation: Generation, prompt: Prompt) -> Script:
-    thought = (
+def _reasoner_thought(prompt: Prompt) -> str:
+    return (
         f"The user asks about “{prompt.topic}”. They want a direct answer, not a survey. "
         "Plan: state the main point first, back it with one concrete reason, then name the "
         "most common pitfall. Keep it to one paragraph."
     )
-    answer = (
+
+
+def _reasoner_answer(prompt: Prompt) -> str:
+    return (
         f"Short version: with “{prompt.topic}”, decide what a good result looks like before "
         "you start, because that choice drives every later step. The most common pitfall is "
         "polishing a detail before the overall shape works."
     )
-    yield from generation.opening()
-    reasoning = ReasoningTextItem(generation, 0)
-    yield from reasoning.open()
-    yield from generation.stream(reasoning, words(thought), first=0.4, gap=0.03)
-    yield from _message(generation, 1, words(answer), Pace(first=0.15, gap=0.03))
-    # Quirk (a) of SPEC §4.3: the reasoning item is closed after the message.
-    yield from reasoning.close()
-    yield from generation.complete()
 
 
-def _summarizer(generation: Generation, prompt: Prompt) -> Script:
-    summary = (
+def _summary(prompt: Prompt) -> str:
+    return (
         f"**Understanding the request**\n\nThe user wants help with “{prompt.topic}”. "
         "I'll give the core idea first, then a small example, and end with a next step "
         "they can take right away."
     )
-    answer = (
+
+
+def _summarizer_answer(prompt: Prompt) -> str:
+    return (
         f"The core idea behind “{prompt.topic}”: break it into the smallest piece you can "
         "check, get that piece right, and build outward.\n\nFor example, write down one "
         "input and the output you expect, and test against it before anything else. A good "
         "next step is to try that with your own case now."
     )
-    yield from generation.opening()
-    reasoning = ReasoningSummaryItem(generation, 0)
-    yield from reasoning.open()
-    yield from generation.stream(reasoning, words(summary), first=0.4, gap=0.03)
-    yield from reasoning.close()
-    yield from _message(generation, 1, words(answer), Pace(first=0.15, gap=0.025))
-    yield from generation.complete()
 
 
-def _markdown(generation: Generation, prompt: Prompt) -> Script:
-    answer = (
+def _markdown_answer(prompt: Prompt) -> str:
+    return (
         f"## Notes on {prompt.topic}\n\n"
         "An overview in four parts:\n\n"
         "- **Goal**: what a good result looks like\n"
@@ -148,9 +303,6 @@ def _markdown(generation: Generation, prompt: Prompt) -> Script:
         "```\n\n"
         "Pick the option with the best score, then revisit it after the first result."
     )
-    yield from generation.opening()
-    yield from _message(generation, 0, words(answer), Pace(first=0.3, gap=0.025))
-    yield from generation.complete()
 
 
 def _long_answer(prompt: Prompt) -> str:
@@ -178,45 +330,85 @@ def _long_answer(prompt: Prompt) -> str:
     )
 
 
-def _slow(generation: Generation, prompt: Prompt) -> Script:
-    yield from generation.opening()
-    yield from _message(generation, 0, words(_long_answer(prompt)), Pace(first=1.0, gap=0.16))
-    yield from generation.complete()
+def _echo_answer(prompt: Prompt) -> str:
+    return f"You wrote:\n\n{prompt.text}"
 
 
-def _echo(generation: Generation, prompt: Prompt) -> Script:
-    # Fixed-size pieces cut through words and tags, as real token boundaries do.
-    pieces = chunks(f"You wrote:\n\n{prompt.text}", 6)
-    yield from generation.opening()
-    yield from _message(generation, 0, pieces, Pace(first=0.1, gap=0.01))
-    yield from generation.complete()
+def _tool_caller_answer(prompt: Prompt) -> str:
+    return (
+        f"I would normally look this up with a tool. On “{prompt.topic}”, without one, "
+        "all I can say is that a live source would give a better answer."
+    )
 
 
-def _tool_caller(generation: Generation, prompt: Prompt) -> Script:
-    place = re.search(r"\bin ([A-Z][\w'-]*(?: [A-Z][\w'-]*)*)", prompt.text)
-    arguments = dumps({"location": place[1] if place else "Paris", "unit": "celsius"})
-    yield from generation.opening()
-    call = FunctionCallItem(generation, 0, name="get_weather")
-    yield from call.open()
-    yield from generation.stream(call, chunks(arguments, 5), first=0.3, gap=0.03)
-    yield from call.close()
-    yield from generation.complete()
-
-
-def _quiet(generation: Generation, prompt: Prompt) -> Script:
-    pieces = words(
+def _quiet_answer(prompt: Prompt) -> str:
+    return (
         f"Thanks for waiting. On “{prompt.topic}”: the answer is short, it just took a while "
         "to start."
     )
-    yield from generation.opening(keepalives=12, interval=0.5)
-    message = MessageItem(generation, 0)
-    yield from message.open()
-    yield from generation.stream(message, pieces[:3], first=0.1, gap=0.03)
-    # A keep-alive can also arrive between two deltas (X3).
-    yield from generation.keepalive()
-    yield from generation.stream(message, pieces[3:], first=0.03, gap=0.03)
-    yield from message.close()
-    yield from generation.complete()
+
+
+def _sloppy_answer(prompt: Prompt) -> str:
+    return (
+        f"Sure thing! About “{prompt.topic}”: it depends, but mostly it works out if you "
+        "keep it simple. Let me know if you need anything else!"
+    )
+
+
+def _plain_answer(prompt: Prompt) -> str:
+    return (
+        f"On “{prompt.topic}”: the short answer is to begin with one concrete case, get it "
+        "right, and only then generalise."
+    )
+
+
+def _plain_thought(prompt: Prompt) -> str:
+    return f"The user asks about “{prompt.topic}”. A short, concrete answer fits best."
+
+
+WEATHER = FunctionTool(
+    "get_weather",
+    {
+        "type": "object",
+        "properties": {
+            "location": {"type": "string", "description": "A city name"},
+            "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
+        },
+        "required": ["location", "unit"],
+    },
+)
+
+SWIFT = Persona(_swift_answer, Pace(first=0.2, gap=0.01))
+REASONER = Persona(
+    _reasoner_answer,
+    Pace(first=0.15, gap=0.03),
+    thought=_reasoner_thought,
+    reasoning="text",
+)
+SUMMARIZER = Persona(
+    _summarizer_answer,
+    Pace(first=0.15, gap=0.025),
+    thought=_summary,
+    reasoning="summary",
+)
+MARKDOWN = Persona(_markdown_answer, Pace(first=0.3, gap=0.025))
+SLOW = Persona(_long_answer, Pace(first=1.0, gap=0.16))
+ECHO = Persona(_echo_answer, Pace(first=0.1, gap=0.01), split=_six_characters)
+TOOL_CALLER = Persona(_tool_caller_answer, Pace(first=0.3, gap=0.03), default_call=WEATHER)
+QUIET = Persona(
+    _quiet_answer,
+    Pace(first=0.1, gap=0.03),
+    keepalives=12,
+    keepalive_interval=0.5,
+    keepalive_before=3,
+)
+SLOPPY = Persona(_sloppy_answer, Pace(first=0.2, gap=0.02), sloppy_json=True)
+CUT_SHORT = Persona(_long_answer, Pace(first=0.2, gap=0.03))
+# A catalog model without a scenario of its own answers plainly, reasoning if it can.
+PLAIN = Persona(_plain_answer, Pace(first=0.2, gap=0.02))
+PLAIN_REASONER = Persona(
+    _plain_answer, Pace(first=0.2, gap=0.02), thought=_plain_thought, reasoning="text"
+)
 
 
 def _fail_midstream(generation: Generation, prompt: Prompt) -> Script:
@@ -226,12 +418,6 @@ def _fail_midstream(generation: Generation, prompt: Prompt) -> Script:
     yield from message.open()
     yield from generation.stream(message, pieces, first=0.2, gap=0.05)
     yield from generation.fail(after=0.3)
-
-
-def _fail_incomplete(generation: Generation, prompt: Prompt) -> Script:
-    yield from generation.opening()
-    yield from _message(generation, 0, words(_long_answer(prompt)), Pace(first=0.2, gap=0.03))
-    yield from generation.complete()
 
 
 @dataclass(frozen=True)
@@ -332,14 +518,15 @@ def _fault_keepalive_forever(generation: Generation, prompt: Prompt) -> Script:
 
 
 SCENARIOS: dict[str, Performance | Refusal] = {
-    "demo/swift": Performance(_swift),
-    "demo/reasoner": Performance(_reasoner),
-    "demo/summarizer": Performance(_summarizer, framing=Framing.OPENAI),
-    "demo/markdown": Performance(_markdown),
-    "demo/slow": Performance(_slow),
-    "demo/echo": Performance(_echo),
-    "demo/tool-caller": Performance(_tool_caller),
-    "demo/quiet": Performance(_quiet),
+    "demo/swift": Performance(SWIFT),
+    "demo/reasoner": Performance(REASONER),
+    "demo/summarizer": Performance(SUMMARIZER, framing=Framing.OPENAI),
+    "demo/markdown": Performance(MARKDOWN),
+    "demo/slow": Performance(SLOW),
+    "demo/echo": Performance(ECHO),
+    "demo/tool-caller": Performance(TOOL_CALLER),
+    "demo/quiet": Performance(QUIET),
+    "demo/sloppy-json": Performance(SLOPPY),
     "demo/fail-auth": Refusal(401, error_envelope(401, "User not found.")),
     "demo/fail-credits": Refusal(
         402,
@@ -378,7 +565,7 @@ SCENARIOS: dict[str, Performance | Refusal] = {
         ),
     ),
     "demo/fail-midstream": Performance(_fail_midstream),
-    "demo/fail-incomplete": Performance(_fail_incomplete, output_limit=24),
+    "demo/fail-incomplete": Performance(CUT_SHORT, output_limit=24),
     "bench/paced": Performance(_paced),
     "fault/overloaded": Refusal(
         503,
@@ -396,3 +583,13 @@ SCENARIOS: dict[str, Performance | Refusal] = {
     "fault/silence": Performance(_fault_silence, real_time=True),
     "fault/keepalive-forever": Performance(_fault_keepalive_forever, real_time=True),
 }
+
+
+def scenario_for(model: dict[str, Any]) -> Performance | Refusal:
+    """The model's scenario; a variant (`…:free`) plays its model's, and a catalog model
+    without one answers plainly."""
+    scenario = SCENARIOS.get(model["id"]) or SCENARIOS.get(model["id"].partition(":")[0])
+    if scenario is not None:
+        return scenario
+    reasons = "reasoning" in model.get("supported_parameters", [])
+    return Performance(PLAIN_REASONER if reasons else PLAIN)

@@ -11,16 +11,22 @@ from typing import Any
 import httpx
 
 from .adapters import ASGIApp, FakeTransport
-from .catalog import BENCH_CATALOG, CATALOG, PROVIDER_NAME, find_model
+from .catalog import BENCH_CATALOG, CATALOG
+from .features import plan_of
 from .generation import Generation
 from .messages import EventStream, FakeRequest, FakeResponse, RecordedRequest
 from .prompts import input_tokens, prompt_of
-from .scenarios import SCENARIOS, USER_ID, Performance, Refusal, play
+from .routing import Refused, Route, route
+from .scenarios import USER_ID, Performance, play
+from .validation import Problem, request_problem
 from .wire import error_envelope, json_bytes
 
 # A key the fake treats as revoked on every endpoint, so key checks can be tested.
 INVALID_KEY = "sk-or-v1-invalid"
 KEY_LIMIT = Decimal(25)
+# Seconds after a generation ends before `GET /generation` knows it (SPEC §6), at time
+# scale 1: until then it answers 404, as OpenRouter does.
+GENERATION_RECORD_DELAY = 0.5
 _MODELS_ROUTE = ("GET", "/api/v1/models")
 
 _CORS = [
@@ -30,7 +36,9 @@ _CORS = [
 
 
 class FakeOpenRouter:
-    """OpenRouter's API, simulated. Scenarios are chosen by model id (see `CATALOG`).
+    """OpenRouter's API, simulated. Each model id has its scenario (see `CATALOG`), which
+    also does what the request asks (tools, JSON, web search, images, reasoning); the
+    request's `provider` and `models` choose who serves it (see `routing`).
 
     `time_scale` multiplies every simulated delay; 0 streams without sleeping.
     `bench_models` also offers the benchmark's models (`BENCH_CATALOG`).
@@ -48,12 +56,14 @@ class FakeOpenRouter:
         self.streams_closed_early = 0
         self.asgi_app = ASGIApp(self.handle)
         self._generations: dict[str, dict[str, Any]] = {}
+        self._recorded_at: dict[str, float] = {}
         self._spent: defaultdict[str, Decimal] = defaultdict(Decimal)
         self._routes = {
             ("POST", "/api/v1/responses"): self._responses,
             _MODELS_ROUTE: self._models,
             ("GET", "/api/v1/key"): self._key,
             ("GET", "/api/v1/auth/key"): self._key,
+            ("GET", "/api/v1/credits"): self._credits,
             ("GET", "/api/v1/generation"): self._generation,
         }
 
@@ -94,21 +104,22 @@ class FakeOpenRouter:
             body = json.loads(request.body)
         except ValueError:
             return _invalid_prompt("Invalid Responses API request: the body is not valid JSON.")
-        problem = _problem(body)
+        problem = request_problem(body)
         if problem:
             return _invalid_prompt(problem)
-        model = find_model(body["model"], bench=self.bench_models)
-        if model is None:
-            return _json(400, _model_not_found(body["model"]))
-        scenario = SCENARIOS[model["id"]]
-        if isinstance(scenario, Refusal):
-            return _json(scenario.status, scenario.body, list(scenario.headers))
+        served = route(body, plan_of(body), bench=self.bench_models)
+        if isinstance(served, Refused):
+            return _json(served.status, served.body, list(served.headers))
+        scenario = served.scenario
         generation = Generation(
-            model=model,
+            model=served.model,
             request=body,
             input_tokens=input_tokens(body),
             max_output_tokens=_output_limit(body, scenario),
             framing=scenario.framing,
+            plan=served.plan,
+            provider=served.provider.name,
+            price_factor=served.provider.price_factor,
         )
         script = play(scenario, generation, prompt_of(body))
         pause = _real_pause if scenario.real_time else self._pause
@@ -120,17 +131,17 @@ class FakeOpenRouter:
                     self.streams_finished += 1
                 else:
                     self.streams_closed_early += 1
-                self._remember(generation, key, streamed=True, cancelled=not finished)
+                self._remember(generation, served, key, streamed=True, cancelled=not finished)
 
             stream = EventStream(script, pause=pause, on_end=on_end)
             return FakeResponse(200, _stream_headers(generation), stream)
         for delay, _ in script:
             await pause(delay)
-        self._remember(generation, key, streamed=False, cancelled=False)
+        self._remember(generation, served, key, streamed=False, cancelled=False)
         return _json(200, generation.response(), _generation_headers(generation))
 
     def _remember(
-        self, generation: Generation, key: str, *, streamed: bool, cancelled: bool
+        self, generation: Generation, served: Route, key: str, *, streamed: bool, cancelled: bool
     ) -> None:
         """Bill the key and keep what `GET /generation` reports (OAPI `GenerationResponse`)."""
         input_cost, output_cost = generation.costs()
@@ -150,7 +161,7 @@ class FakeOpenRouter:
             "app_id": None,
             "streamed": streamed,
             "cancelled": cancelled,
-            "provider_name": PROVIDER_NAME,
+            "provider_name": generation.provider,
             "latency": round((first_token_at - generation.started) * 1000),
             "moderation_latency": None,
             "generation_time": round((now - first_token_at) * 1000),
@@ -162,10 +173,12 @@ class FakeOpenRouter:
             "native_tokens_completion_images": 0,
             "native_tokens_reasoning": generation.reasoning_tokens,
             "native_tokens_cached": 0,
-            "num_media_prompt": None,
+            "num_media_prompt": len(generation.plan.images) or None,
             "num_input_audio_prompt": None,
             "num_media_completion": 0,
-            "num_search_results": None,
+            "num_search_results": generation.plan.search_results
+            if generation.web_searches
+            else None,
             "origin": "",
             "usage": cost,
             "is_byok": False,
@@ -173,8 +186,10 @@ class FakeOpenRouter:
             "external_user": generation.request.get("user"),
             "api_type": "responses",
             "router": None,
-            "provider_responses": None,
+            "provider_responses": _attempts(served, generation),
         }
+        delay = GENERATION_RECORD_DELAY * self.time_scale
+        self._recorded_at[generation.id] = time.monotonic() + delay
 
     async def _models(self, request: FakeRequest, key: str) -> FakeResponse:
         catalog = self.catalog
@@ -213,12 +228,17 @@ class FakeOpenRouter:
             },
         )
 
+    async def _credits(self, request: FakeRequest, key: str) -> FakeResponse:
+        """The account's balance is the key's limit: `total_credits - total_usage`."""
+        return _json(200, {"data": {"total_credits": KEY_LIMIT, "total_usage": self._spent[key]}})
+
     async def _generation(self, request: FakeRequest, key: str) -> FakeResponse:
         generation_id = request.query.get("id")
         if not generation_id:
             return _json(400, error_envelope(400, "Missing required query parameter: id"))
         record = self._generations.get(generation_id)
-        if record is None:
+        # The record shows up a moment after the generation ends (SPEC §6).
+        if record is None or time.monotonic() < self._recorded_at[generation_id]:
             return _json(404, error_envelope(404, f"Generation {generation_id} not found"))
         return _json(200, {"data": record})
 
@@ -233,52 +253,36 @@ def _bearer_key(headers: dict[str, str]) -> str:
     return key.strip() if scheme.lower() == "bearer" else ""
 
 
-def _problem(body: Any) -> str | None:
-    """Why a /responses body is rejected with `invalid_prompt`, if it is."""
-    if not isinstance(body, dict):
-        return "Invalid Responses API request: the body must be a JSON object."
-    if not isinstance(body.get("input"), str | list):
-        return "Invalid Responses API request: input is required (a string or a list of items)."
-    if not isinstance(body.get("model"), str):
-        return "Invalid Responses API request: model is required."
-    if body.get("store") is True:
-        return "store: true is not supported. The Responses API is stateless; send store: false."
-    if body.get("previous_response_id") is not None:
-        return (
-            "previous_response_id is not supported. The Responses API is stateless; "
-            "send the earlier turns in input instead."
-        )
-    limit = body.get("max_output_tokens")
-    if limit is not None and (type(limit) is not int or limit < 1):
-        return "Invalid Responses API request: max_output_tokens must be a positive integer."
-    return None
-
-
 def _output_limit(body: dict[str, Any], scenario: Performance) -> int | None:
     limits = [limit for limit in (body.get("max_output_tokens"), scenario.output_limit) if limit]
     return min(limits, default=None)
 
 
-def _invalid_prompt(message: str) -> FakeResponse:
+def _invalid_prompt(problem: Problem | str) -> FakeResponse:
     """The Responses skin's validation envelope: a string code, `metadata` beside `error`."""
-    return _json(400, {"error": {"code": "invalid_prompt", "message": message}, "metadata": None})
-
-
-def _model_not_found(model_id: str) -> dict[str, Any]:
-    return error_envelope(
+    if isinstance(problem, str):
+        problem = Problem(problem)
+    metadata = {"raw": problem.raw} if problem.raw else None
+    return _json(
         400,
-        f"{model_id} is not a valid model ID",
-        error_type="invalid_request",
-        http_status=400,
-        availability={
-            "code": "model_not_found",
-            "retryable": False,
-            "retry_after": None,
-            "requested_models": [model_id],
-            "fallback_models": [],
-            "docs_url": "https://openrouter.ai/models",
-        },
+        {"error": {"code": "invalid_prompt", "message": problem.message}, "metadata": metadata},
     )
+
+
+def _attempts(served: Route, generation: Generation) -> list[dict[str, Any]]:
+    """One entry per attempt, the fallbacks' failures first (OAPI `ProviderResponse`)."""
+    attempts = [
+        {"model_permaslug": model_id, "provider_name": provider or None, "status": status}
+        for model_id, provider, status in served.failed
+    ]
+    attempts.append(
+        {
+            "model_permaslug": served.model["id"],
+            "provider_name": generation.provider,
+            "status": 200,
+        }
+    )
+    return attempts
 
 
 def _json(
@@ -295,7 +299,7 @@ def _json(
 
 
 def _generation_headers(generation: Generation) -> list[tuple[str, str]]:
-    return [("x-generation-id", generation.id), ("x-provider-name", PROVIDER_NAME)]
+    return [("x-generation-id", generation.id), ("x-provider-name", generation.provider)]
 
 
 def _stream_headers(generation: Generation) -> list[tuple[str, str]]:

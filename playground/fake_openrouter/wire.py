@@ -1,5 +1,6 @@
 """Byte-level conventions of OpenRouter's wire format: JSON numbers, SSE framing, ids."""
 
+import base64
 import json
 import secrets
 import string
@@ -72,3 +73,11 @@ def item_id(prefix: str) -> str:
 
 def call_id() -> str:
     return f"call_{_random(_ALNUM, 24)}"
+
+
+def encrypted_reasoning(endpoint_slug: str) -> str:
+    """An opaque reasoning blob, with OpenRouter's `.<base64url {"endpoint_slug": …}>`
+    suffix (SPEC §3, X3). Clients send it back unchanged and never read it."""
+    blob = base64.urlsafe_b64encode(b"\x80" + secrets.token_bytes(180)).decode()
+    suffix = base64.urlsafe_b64encode(json_bytes({"endpoint_slug": endpoint_slug})).decode()
+    return f"gAAAAA{blob.rstrip('=')}.{suffix.rstrip('=')}"
