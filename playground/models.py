@@ -66,6 +66,27 @@ class Run(models.Model):
         help_text="The person's own key the run uses (key_source 'user').",
     )
     key_label = models.CharField(max_length=100, blank=True)
+    setup = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The whole setup the run was made from (playground/setups.py); empty for "
+        "runs older than it, whose setup is read from the fields above.",
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+        help_text="The run this one continues (a follow-up message or tool results).",
+    )
+    budget = models.DecimalField(
+        max_digits=20,
+        decimal_places=12,
+        null=True,
+        blank=True,
+        help_text="The most the run was allowed to cost at worst, in USD.",
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -157,6 +178,35 @@ class RunColumn(models.Model):
     total_ms = models.PositiveIntegerField(null=True, blank=True)
 
     served_model = models.CharField(max_length=200, blank=True)
+    served_provider = models.CharField(max_length=200, blank=True)
+    previous = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="next_turns",
+        help_text="The column of the earlier run whose conversation this one continues.",
+    )
+    cost_estimate = models.DecimalField(
+        max_digits=20,
+        decimal_places=12,
+        null=True,
+        blank=True,
+        help_text="The worst-case cost estimated before the run, in USD.",
+    )
+    citations = models.JSONField(
+        default=list, blank=True, help_text="Sources cited: url, title, start and end index."
+    )
+    reasoning_encrypted = models.BooleanField(
+        default=False, help_text="Encrypted reasoning arrived (kept by the provider, not shown)."
+    )
+    generation = models.JSONField(
+        default=dict,
+        blank=True,
+        encoder=StreamJSONEncoder,
+        help_text="What /generation reported after the answer (provider, times, native "
+        "token counts, cost), or why it could not be looked up.",
+    )
     generation_id = models.CharField(max_length=100, blank=True)
     incomplete_reason = models.CharField(max_length=64, blank=True)
     error = models.JSONField(
