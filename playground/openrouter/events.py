@@ -256,6 +256,30 @@ _EVENT_CLASSES: dict[str, type[StreamEvent]] = {
 
 
 _READERS = {"int": as_int, "str": as_str, "dict": as_dict}
+_COMMON_FIELDS = {"raw", "sequence_number", "arrived"}
+
+
+def _field_readers(event_class: type) -> tuple[tuple[str, Callable[[dict], Any]], ...]:
+    """How to read each of a class's own fields from a payload. Each field's name is the
+    payload's key, so one reader serves every class; field types are the annotation
+    strings ("int", "str", ...) of postponed annotations."""
+    readers = []
+    for event_field in fields(event_class):
+        name = event_field.name
+        if name in _COMMON_FIELDS:
+            continue
+        if event_field.type == "OpenRouterError":
+            readers.append((name, OpenRouterError.from_event))
+        else:
+            reader = _READERS[event_field.type]
+            readers.append((name, lambda data, name=name, reader=reader: reader(data.get(name))))
+    return tuple(readers)
+
+
+# Worked out once: the stream path parses thousands of events a second.
+_FIELD_READERS = {
+    event_class: _field_readers(event_class) for event_class in set(_EVENT_CLASSES.values())
+}
 
 
 def parse_event(data: dict, sse_event: str = "", arrived: float | None = None) -> StreamEvent:
@@ -274,22 +298,16 @@ def parse_event(data: dict, sse_event: str = "", arrived: float | None = None) -
     event_class = _EVENT_CLASSES.get(event_type)
     if event_class is None:
         return UnknownEvent(type=event_type, **common)
-    # Each event's field names are the payload's keys, so one reader serves every class;
-    # field types are the annotation strings ("int", "str", ...) of postponed annotations.
-    values: dict[str, Any] = {}
-    for event_field in fields(event_class):
-        if event_field.name in common:
-            continue
-        if event_field.type == "OpenRouterError":
-            values[event_field.name] = OpenRouterError.from_event(data)
-        else:
-            values[event_field.name] = _READERS[event_field.type](data.get(event_field.name))
+    values = {name: read(data) for name, read in _FIELD_READERS[event_class]}
     return event_class(**common, **values)
 
 
 # NUL and lone surrogates can only come through JSON `\u` escapes (raw ones are invalid
 # UTF-8 or JSON); this check keeps the usual event free of a walk through its JSON.
 _RISKY_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+
+
+_DECODER = json.JSONDecoder(parse_float=Decimal)
 
 
 def decode_data(data: str) -> dict | None:
@@ -300,7 +318,7 @@ def decode_data(data: str) -> dict | None:
     if data.strip() == "[DONE]":
         return None
     try:
-        decoded = json.loads(data, parse_float=Decimal)
+        decoded = _DECODER.decode(data)
     except ValueError:
         decoded = None
     if not isinstance(decoded, dict):
