@@ -28,6 +28,9 @@ class StreamJSONEncoder(DjangoJSONEncoder):
     def default(self, o):
         if isinstance(o, Decimal):
             return float(o)
+        if callable(getattr(o, "as_json", None)):
+            # A column's events, decoded only now (playground/streaming.py, EventRecord).
+            return o.as_json()
         return super().default(o)
 
 

@@ -35,6 +35,7 @@ from playground.openrouter import (
     StreamComment,
     StreamEvent,
     StreamOpened,
+    decode_data,
     redact_headers,
 )
 
@@ -66,6 +67,38 @@ def sse_comment(text: str = "") -> bytes:
     return f": {text}\n\n".encode()
 
 
+class EventRecord:
+    """The raw events a column keeps for the inspector. While the column streams each is
+    held as the text it arrived in, several times smaller than its decoded objects; they
+    are decoded into `{"t_ms", "event"}` and `{"t_ms", "comment"}` entries (RunColumn's
+    stored format) only when written to the database (`as_json`, which the model's JSON
+    encoder calls), off the event loop."""
+
+    __slots__ = ("_entries",)
+
+    def __init__(self) -> None:
+        self._entries: list[tuple[float | None, str | dict | None, str]] = []
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def add_event(self, t_ms: float | None, payload: str | dict) -> None:
+        self._entries.append((t_ms, payload, ""))
+
+    def add_comment(self, t_ms: float | None, text: str) -> None:
+        self._entries.append((t_ms, None, text))
+
+    def as_json(self) -> list[dict]:
+        entries = []
+        for t_ms, payload, comment in self._entries:
+            if payload is None:
+                entries.append({"t_ms": t_ms, "comment": comment})
+            else:
+                event = decode_data(payload) if isinstance(payload, str) else payload
+                entries.append({"t_ms": t_ms, "event": event})
+        return entries
+
+
 @dataclass
 class ColumnState:
     """What one column has received so far, with its timings on `time.perf_counter`'s
@@ -87,7 +120,7 @@ class ColumnState:
     response_status: int | None = None
     response_headers: dict[str, str] = field(default_factory=dict)
     request_headers: dict[str, str] = field(default_factory=dict)
-    events: list[dict] = field(default_factory=list)
+    events: EventRecord = field(default_factory=EventRecord)
     events_truncated: bool = False
 
     def record(self, event: StreamEvent) -> str | None:
@@ -104,9 +137,9 @@ class ColumnState:
         if len(self.events) < MAX_STORED_EVENTS:
             t_ms = self._ms(now)
             if isinstance(event, StreamComment):
-                self.events.append({"t_ms": t_ms, "comment": event.text})
+                self.events.add_comment(t_ms, event.text)
             else:
-                self.events.append({"t_ms": t_ms, "event": event.raw})
+                self.events.add_event(t_ms, event.payload or event.raw)
         else:
             self.events_truncated = True
         if not getattr(event, "delta", ""):

@@ -169,6 +169,7 @@ async def test_raw_events_are_kept_with_arrival_times_and_capped(monkeypatch):
     stream = ScriptedStream([delta("a"), 0.02, delta("b"), delta("c"), completed("abc")])
     state = ColumnState(position=0)
     await collect([(state, stream)])
-    assert [e["event"]["type"] for e in state.events] == ["response.output_text.delta"] * 3
-    assert state.events[1]["t_ms"] >= 15
+    stored = state.events.as_json()
+    assert [e["event"]["type"] for e in stored] == ["response.output_text.delta"] * 3
+    assert stored[1]["t_ms"] >= 15
     assert state.events_truncated

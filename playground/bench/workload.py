@@ -148,8 +148,8 @@ class Target:
         on_open: Callable[[Stream, Exchange], None] | None = None,
         run: tuple[int, float] | None = None,
     ) -> Stream:
-        """One run: its POST (unless `run` was already created), then its whole stream
-        (to the `done` event)."""
+        """One run: its POST (unless `run` was already created), then its stream until
+        every column has ended (see `read_run`)."""
         stream = Stream("app", expected=schedule.count * columns)
         try:
             stream.run_id, stream.posted_at = run or await self.create_bench_run(
@@ -163,12 +163,17 @@ class Target:
                     return stream
                 if on_open is not None:
                     on_open(stream, exchange)
-                await self.read_run(stream, exchange, keep_delays=keep_delays)
+                await self.read_run(stream, exchange, keep_delays=keep_delays, columns=columns)
         except (HttpError, OSError, asyncio.IncompleteReadError) as error:
             stream.error = stream.error or str(error) or type(error).__name__
         return stream
 
-    async def read_run(self, stream: Stream, exchange: Exchange, *, keep_delays: bool) -> None:
+    async def read_run(
+        self, stream: Stream, exchange: Exchange, *, keep_delays: bool, columns: int = 1
+    ) -> None:
+        """Reads until every column has ended: the run is saved then, and what the stream
+        sends after it (each column's generation record, then `done`) is not the answer."""
+        ended = 0
         async for event in exchange.events():
             name = event.name
             if name.endswith("-output"):
@@ -176,6 +181,10 @@ class Target:
             elif name.endswith("-end"):
                 if 'data-status="done"' not in event.data:
                     stream.error = f"column {name[1:-4]} did not end as done"
+                ended += 1
+                if ended == columns:
+                    stream.finished = True
+                    return
             elif name == "done":
                 stream.finished = True
                 return

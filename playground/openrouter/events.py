@@ -27,6 +27,9 @@ class StreamEvent:
     sequence_number: int | None = None
     # When the bytes carrying the event arrived, on `time.perf_counter`'s clock.
     arrived: float | None = field(default=None, compare=False)
+    # The `data:` text it came in, when read from a stream: a copy kept for later is
+    # several times smaller as this text than as the decoded objects.
+    payload: str = field(default="", repr=False, compare=False)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -256,7 +259,7 @@ _EVENT_CLASSES: dict[str, type[StreamEvent]] = {
 
 
 _READERS = {"int": as_int, "str": as_str, "dict": as_dict}
-_COMMON_FIELDS = {"raw", "sequence_number", "arrived"}
+_COMMON_FIELDS = {"raw", "sequence_number", "arrived", "payload"}
 
 
 def _field_readers(event_class: type) -> tuple[tuple[str, Callable[[dict], Any]], ...]:
@@ -282,7 +285,9 @@ _FIELD_READERS = {
 }
 
 
-def parse_event(data: dict, sse_event: str = "", arrived: float | None = None) -> StreamEvent:
+def parse_event(
+    data: dict, sse_event: str = "", arrived: float | None = None, payload: str = ""
+) -> StreamEvent:
     """The typed event for one decoded payload; never raises on missing or odd fields.
 
     Dispatch is on the JSON `type`: OpenRouter sends no `event:` lines (SPEC §4.1), so
@@ -294,6 +299,7 @@ def parse_event(data: dict, sse_event: str = "", arrived: float | None = None) -
         "raw": data,
         "sequence_number": sequence_number if is_int(sequence_number) else None,
         "arrived": arrived,
+        "payload": payload,
     }
     event_class = _EVENT_CLASSES.get(event_type)
     if event_class is None:
@@ -361,4 +367,4 @@ async def iter_events(
             data = decode_data(sse.data)
             if data is None:
                 return
-            yield parse_event(data, sse.event, arrived)
+            yield parse_event(data, sse.event, arrived, sse.data)
