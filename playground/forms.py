@@ -5,127 +5,15 @@ from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from playground import throttle
 from playground.keys import shares_key_material
 from playground.models import ApiKey, Preset
-from playground.openrouter import REASONING_EFFORTS, ModelInfo
 from playground.preset_files import MAX_FILE_BYTES, too_large_message
-from playground.setups import PARAMETERS
 
-MAX_COLUMNS = 8
-# A long document plus a question fits; a runaway paste of megabytes does not.
-MAX_PROMPT_CHARS = 100_000
-MAX_INSTRUCTIONS_CHARS = 20_000
-MAX_MODEL_ID_CHARS = 200
-
-
-class SetupForm(forms.Form):
-    """A compare setup (playground/setups.py): one prompt and shared parameters, one model
-    per column. A preset may leave the prompt empty; a run may not (RunForm).
-
-    `models` arrives as repeated `models` fields, one per column, in column order.
-    """
-
-    prompt = forms.CharField(
-        required=False,
-        max_length=MAX_PROMPT_CHARS,
-        widget=forms.Textarea(attrs={"rows": 5, "data-testid": "prompt"}),
-    )
-    instructions = forms.CharField(
-        required=False,
-        max_length=MAX_INSTRUCTIONS_CHARS,
-        widget=forms.Textarea(attrs={"rows": 2, "data-testid": "instructions"}),
-    )
-    temperature = forms.FloatField(
-        required=False,
-        min_value=0,
-        max_value=2,
-        widget=forms.NumberInput(attrs={"step": "0.1", "placeholder": "model default"}),
-    )
-    max_output_tokens = forms.IntegerField(
-        required=False,
-        min_value=1,
-        max_value=200_000,
-        label="Max output tokens",
-        widget=forms.NumberInput(attrs={"placeholder": "model default"}),
-    )
-    reasoning_effort = forms.ChoiceField(
-        required=False,
-        choices=[("", "model default"), *((e, e) for e in REASONING_EFFORTS)],
-    )
-
-    @property
-    def parameters(self) -> list[forms.BoundField]:
-        """The parameters shared by every column, in the order they are shown."""
-        return [self[name] for name in PARAMETERS]
-
-    def clean(self):
-        cleaned = super().clean()
-        models = [value.strip() for value in self.data.getlist("models")]
-        if not models:
-            self.add_error(None, "Add at least one column.")
-        elif len(models) > MAX_COLUMNS:
-            self.add_error(None, f"At most {MAX_COLUMNS} columns can run at once.")
-        else:
-            for number, model in enumerate(models, start=1):
-                if not model:
-                    self.add_error(None, f"Column {number} has no model: pick one.")
-                elif len(model) > MAX_MODEL_ID_CHARS:
-                    self.add_error(None, f"Column {number}: the model id is too long.")
-        cleaned["models"] = models
-        return cleaned
-
-
-class RunForm(SetupForm):
-    """The compare page's form. To run, it needs a prompt, and models the catalog offers;
-    which key to use is one of the person's own."""
-
-    key = forms.ModelChoiceField(
-        queryset=ApiKey.objects.none(),
-        required=False,
-        empty_label=None,
-        label="Key",
-        widget=forms.Select(attrs={"data-testid": "key-choice"}),
-        error_messages={"invalid_choice": "That key does not exist any more: pick another."},
-    )
-
-    def __init__(
-        self,
-        *args,
-        catalog: list[ModelInfo] | None,
-        catalog_error: str = "",
-        owner=None,
-        saving_preset: bool = False,
-        **kwargs,
-    ):
-        super().__init__(*args, **kwargs)
-        # A preset is a setup to come back to: it may lack a prompt, and name models the
-        # catalog does not offer right now.
-        self.saving_preset = saving_preset
-        if not saving_preset:
-            self.fields["prompt"].required = True
-            self.fields["prompt"].error_messages["required"] = (
-                "Write a prompt to send to the models."
-            )
-        # The person's own keys; without any, runs use the server's key or the demo.
-        keys = ApiKey.objects.filter(owner=owner) if owner else ApiKey.objects.none()
-        if keys.exists():
-            self.fields["key"].queryset = keys  # shown as ApiKey.__str__: "label …abcd"
-            self.fields["key"].initial = keys.filter(is_default=True).first()
-        else:
-            del self.fields["key"]
-        self.catalog = catalog or []
-        self.catalog_ids = {model.id for model in self.catalog}
-        self.catalog_error = catalog_error
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.non_field_errors() or self.saving_preset:
-            return cleaned
-        if self.catalog_error:
-            self.add_error(None, self.catalog_error)
-            return cleaned
-        for number, model in enumerate(cleaned["models"], start=1):
-            if model not in self.catalog_ids:
-                self.add_error(None, f"Column {number}: unknown model “{model}”.")
-        return cleaned
+# The compare form lives with the setup format's other forms.
+from playground.setup_forms import MAX_COLUMNS as MAX_COLUMNS
+from playground.setup_forms import MAX_INSTRUCTIONS_CHARS as MAX_INSTRUCTIONS_CHARS
+from playground.setup_forms import MAX_MODEL_ID_CHARS as MAX_MODEL_ID_CHARS
+from playground.setup_forms import MAX_PROMPT_CHARS as MAX_PROMPT_CHARS
+from playground.setup_forms import RunForm as RunForm
+from playground.setup_forms import SetupForm as SetupForm
 
 
 class FirstAccountForm(UserCreationForm):

@@ -115,7 +115,11 @@ def column_export(column: RunColumn) -> dict[str, Any]:
         "model": column.model,
         "status": column.status,
         "served_model": column.served_model,
+        "served_provider": column.served_provider,
         "generation_id": column.generation_id,
+        # What `GET /generation` reported after the answer, or why it could not be had.
+        "generation": column.generation,
+        "continues_column": column.previous_id,
         "error": column.error,
         "incomplete_reason": column.incomplete_reason,
         "request": {
@@ -132,6 +136,8 @@ def column_export(column: RunColumn) -> dict[str, Any]:
         "output_text": column.output_text,
         "reasoning_text": column.reasoning_text,
         "tool_calls": column.tool_calls,
+        "citations": column.citations,
+        "reasoning_encrypted": column.reasoning_encrypted,
         # The cost as a string, as in the usage CSV: JSON numbers would round a cost such
         # as 0.0000225 in most readers.
         "usage": {**column.token_counts, "cost_usd": column.cost_number or None},
@@ -153,6 +159,7 @@ def run_export(run: Run) -> dict[str, Any]:
             "created_at": _iso(run.created_at),
             "started_at": _iso(run.started_at),
             "finished_at": _iso(run.finished_at),
+            "continues_run": run.parent_id,
             "key": run.key_description,
             "setup": setup_from_run(run),
         },

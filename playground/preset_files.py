@@ -33,10 +33,10 @@ from playground.setups import setup_validate
 
 FORMAT = "model-playground.presets"
 VERSION = 1
-# The longest prompt a setup allows (100,000 characters) is at most 400 kB of UTF-8, so
-# a file this size holds a dozen of the largest presets or hundreds of ordinary ones,
-# and is still read into memory at once without strain.
-MAX_FILE_BYTES = 5 * 1024 * 1024
+# A setup's uploaded images (at most 4 of 5 MB, as base64 data: URLs) take up to 27 MB
+# and its longest prompt (100,000 characters) 400 kB of UTF-8: a file this size holds the
+# largest preset, or hundreds of ordinary ones, and is still read into memory at once.
+MAX_FILE_BYTES = 32 * 1024 * 1024
 MAX_PRESETS = 500
 PRESET_KEYS = ("name", "description", "setup")
 FILE_KEYS = ("format", "version", "exported_at", "presets")

@@ -14,7 +14,7 @@ from django.forms.utils import pretty_name
 from django.utils.text import Truncator
 
 from playground.models import Preset, PresetVersion
-from playground.setups import PARAMETERS
+from playground.setups import PARAMETERS, column_describe, setup_features, setup_normalize
 
 NAME_MAX_CHARS = Preset._meta.get_field("name").max_length
 NOTE_MAX_CHARS = PresetVersion._meta.get_field("note").max_length
@@ -125,35 +125,55 @@ def _text_diff(label: str, before: str, after: str) -> TextDiff:
 
 
 def setup_diff(*, before: dict[str, Any], after: dict[str, Any]) -> SetupDiff:
-    """Field by field: the prompt and instructions line by line, each parameter and each
-    column (by position) as its value before and after."""
-    before_parameters = before.get("parameters") or {}
-    after_parameters = after.get("parameters") or {}
-    before_models = [column.get("model", "") for column in before.get("columns", [])]
-    after_models = [column.get("model", "") for column in after.get("columns", [])]
+    """Field by field: the prompt and instructions line by line; each parameter and each
+    other setting (tools, web search, schema, images, budget) as its value before and
+    after; each column (by position) as its model and own settings in words."""
+    before, after = setup_normalize(before), setup_normalize(after)
+    before_columns = [_column_text(column) for column in before["columns"]]
+    after_columns = [_column_text(column) for column in after["columns"]]
     columns = []
-    for position in range(max(len(before_models), len(after_models))):
+    for position in range(max(len(before_columns), len(after_columns))):
         columns.append(
             ValueChange(
                 label=f"Column {position + 1}",
-                before=before_models[position] if position < len(before_models) else None,
-                after=after_models[position] if position < len(after_models) else None,
+                before=before_columns[position] if position < len(before_columns) else None,
+                after=after_columns[position] if position < len(after_columns) else None,
             )
         )
+    before_features, after_features = dict(setup_features(before)), dict(setup_features(after))
+    features = [
+        ValueChange(
+            label=label,
+            before=before_features.get(label, "none"),
+            after=after_features.get(label, "none"),
+        )
+        for label in dict.fromkeys([*before_features, *after_features])
+    ]
     return SetupDiff(
         texts=[
-            _text_diff("Prompt", before.get("prompt", ""), after.get("prompt", "")),
-            _text_diff(
-                "Instructions", before.get("instructions", ""), after.get("instructions", "")
-            ),
+            _text_diff("Prompt", before["prompt"], after["prompt"]),
+            _text_diff("Instructions", before["instructions"], after["instructions"]),
         ],
         parameters=[
             ValueChange(
                 label=pretty_name(name),
-                before=before_parameters.get(name),
-                after=after_parameters.get(name),
+                before=before["parameters"][name],
+                after=after["parameters"][name],
             )
             for name in PARAMETERS
-        ],
+        ]
+        + [
+            ValueChange(
+                label="Same settings for all columns",
+                before="yes" if before["same_settings"] else "no",
+                after="yes" if after["same_settings"] else "no",
+            )
+        ]
+        + features,
         columns=columns,
     )
+
+
+def _column_text(column: dict[str, Any]) -> str:
+    details = column_describe(column)
+    return f"{column['model']} ({details})" if details else column["model"]

@@ -6,6 +6,11 @@ model output, and the CSP would block them anyway) and makes every link inert to
 page (rel=noopener noreferrer nofollow, http/https/mailto only).
 """
 
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
 import nh3
 from markdown_it import MarkdownIt
 
@@ -44,3 +49,61 @@ def render_markdown(text: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
+
+
+@dataclass(frozen=True)
+class SourceLink:
+    """One cited source as the column lists it: "[1] title — host"."""
+
+    number: int
+    title: str
+    host: str
+    # None when the stored URL is not a plain http(s) address: shown as text, never linked.
+    url: str | None
+
+
+def source_links(citations: Any) -> list[SourceLink]:
+    """The stored citations (url, title), numbered from 1 in the stored order.
+
+    Only http and https URLs become links: a `javascript:` or `data:` URL from a model or a
+    search result is shown as text.
+    """
+    links = []
+    for citation in citations if isinstance(citations, list) else []:
+        if not isinstance(citation, dict):
+            continue
+        url = citation.get("url")
+        url = url if isinstance(url, str) else ""
+        title = citation.get("title")
+        host = _web_host(url)
+        links.append(
+            SourceLink(
+                number=len(links) + 1,
+                title=(title if isinstance(title, str) else "").strip() or host or url,
+                host=host,
+                url=url if host else None,
+            )
+        )
+    return links
+
+
+def _web_host(url: str) -> str:
+    """The host of an http(s) URL, "" for anything else."""
+    if not url or any(ch.isspace() or ord(ch) < 32 for ch in url):
+        return ""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        return ""
+    if parts.scheme.lower() not in ("http", "https"):
+        return ""
+    return host
+
+
+def pretty_json(text: str) -> str | None:
+    """A JSON text indented for reading, or None when it is not JSON (arguments cut off)."""
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except (ValueError, RecursionError):
+        return None

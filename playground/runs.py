@@ -2,7 +2,9 @@
 
 import logging
 import time
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -10,8 +12,16 @@ from django.db import OperationalError, transaction
 from django.db import connection as database
 from django.utils import timezone
 
-from playground.models import Run, RunColumn
-from playground.openrouter import RequestParams, build_body, build_headers, redact_headers
+from playground.estimates import run_estimate
+from playground.models import Run, RunColumn, plain_decimal
+from playground.openrouter import (
+    Generation,
+    ModelInfo,
+    build_body,
+    build_headers,
+    redact_headers,
+)
+from playground.setups import setup_normalize, setup_request_params
 from playground.streaming import ColumnState
 from playground.upstream import Connection
 
@@ -21,6 +31,7 @@ STREAM_FIELDS = [
     "reasoning_tokens", "cached_tokens", "cost", "ttft_ms", "total_ms", "served_model",
     "generation_id", "incomplete_reason", "error", "events", "events_truncated",
     "request_headers", "response_status", "response_headers", "response", "marks",
+    "served_provider", "citations", "reasoning_encrypted",
 ]  # fmt: skip
 
 # Pauses before the final write is tried again when the database is busy ("database is
@@ -37,12 +48,29 @@ INTERRUPTED_ERROR = {
 logger = logging.getLogger(__name__)
 
 
-def run_create(*, owner, setup: dict[str, Any], connection: Connection) -> Run:
-    """Stores a run of a valid setup (playground/setups.py) and, per column, the exact
-    request it will send (key redacted).
+class BudgetExceeded(ValueError):
+    """The run's worst case is over its budget (or unknown while it has one)."""
 
-    The headers come from the same settings the shared client sends them from.
+
+def run_create(
+    *,
+    owner,
+    setup: dict[str, Any],
+    connection: Connection,
+    catalog: Iterable[ModelInfo] | None = None,
+) -> Run:
+    """Stores a run of a valid setup (playground/setups.py, any version) and, per column,
+    the exact request it will send (key redacted) and, given the catalog, its worst-case
+    cost (playground/estimates.py).
+
+    Raises BudgetExceeded, saving nothing, when the catalog shows the worst case over the
+    setup's budget. The headers come from the same settings the shared client sends
+    them from.
     """
+    setup = setup_normalize(setup)
+    estimate = run_estimate(setup, catalog) if catalog is not None else None
+    if estimate is not None and (problem := estimate.budget_problem()):
+        raise BudgetExceeded(problem)
     headers = redact_headers(
         build_headers(
             api_key=connection.api_key,
@@ -51,6 +79,7 @@ def run_create(*, owner, setup: dict[str, Any], connection: Connection) -> Run:
         )
     )
     parameters = setup["parameters"]
+    budget = setup["budget"]
     with transaction.atomic():
         run = Run.objects.create(
             owner=owner,
@@ -59,6 +88,8 @@ def run_create(*, owner, setup: dict[str, Any], connection: Connection) -> Run:
             temperature=parameters["temperature"],
             max_output_tokens=parameters["max_output_tokens"],
             reasoning_effort=parameters["reasoning_effort"] or "",
+            setup=setup,
+            budget=None if budget is None else Decimal(budget),
             key_source=connection.source,
             key_hint=connection.key_hint,
             key_label=connection.key_label,
@@ -70,17 +101,9 @@ def run_create(*, owner, setup: dict[str, Any], connection: Connection) -> Run:
                 position=position,
                 model=column["model"],
                 request_url=f"{connection.base_url.rstrip('/')}/responses",
-                request_body=build_body(
-                    RequestParams(
-                        model=column["model"],
-                        prompt=run.prompt,
-                        instructions=run.instructions,
-                        temperature=run.temperature,
-                        max_output_tokens=run.max_output_tokens,
-                        reasoning_effort=run.reasoning_effort or None,
-                    )
-                ),
+                request_body=build_body(setup_request_params(setup, position)),
                 request_headers=headers,
+                cost_estimate=estimate.columns[position].stored if estimate else None,
             )
             for position, column in enumerate(setup["columns"])
         )
@@ -101,10 +124,22 @@ def column_apply(column: RunColumn, state: ColumnState) -> None:
     else:
         column.status = RunColumn.Status.ERROR
     column.output_text = fold.text
+    # Reasoning text and summaries, in output order; the section that shows them is the same.
     column.reasoning_text = fold.reasoning
+    column.reasoning_encrypted = fold.reasoning_encrypted
+    # The item `id` too: replaying a call in the next request names it (SPEC §2.1).
     column.tool_calls = [
-        {"call_id": call.call_id, "name": call.name, "arguments": call.arguments}
+        {"id": call.id, "call_id": call.call_id, "name": call.name, "arguments": call.arguments}
         for call in fold.function_calls
+    ]
+    column.citations = [
+        {
+            "url": citation.url,
+            "title": citation.title,
+            "start_index": citation.start_index,
+            "end_index": citation.end_index,
+        }
+        for citation in fold.citations
     ]
     usage = fold.usage
     if usage is not None:
@@ -115,7 +150,9 @@ def column_apply(column: RunColumn, state: ColumnState) -> None:
         column.cost = usage.cost
     column.ttft_ms = state.ttft_ms
     column.total_ms = state.total_ms
-    column.served_model = fold.model
+    # Cut to their columns' size: the upstream decides how long these are.
+    column.served_model = fold.served_model[:200]
+    column.served_provider = fold.served_provider[:200]
     column.generation_id = fold.response_id
     column.incomplete_reason = fold.incomplete_reason or ""
     column.error = fold.error.to_dict() if fold.error else None
@@ -218,3 +255,31 @@ def run_fail(run: Run, columns: list[RunColumn], *, message: str) -> None:
         column.status = RunColumn.Status.ERROR
         column.error = {"message": message, "kind": "key"}
     run_finish(run, columns, cancelled=False)
+
+
+def generation_record(generation: Generation) -> dict[str, Any]:
+    """A generation record as stored on its column (`RunColumn.generation`); the cost as
+    a string, so that it is kept exactly as billed."""
+    return {
+        "provider_name": generation.provider_name,
+        "model": generation.model,
+        "generation_time_ms": generation.generation_time_ms,
+        "latency_ms": generation.latency_ms,
+        "native_tokens_prompt": generation.native_tokens_prompt,
+        "native_tokens_completion": generation.native_tokens_completion,
+        "native_tokens_reasoning": generation.native_tokens_reasoning,
+        "native_tokens_cached": generation.native_tokens_cached,
+        "total_cost": plain_decimal(generation.total_cost) or None,
+    }
+
+
+def generation_failure(message: str) -> dict[str, str]:
+    """What a column stores when its generation record could not be had: the reason."""
+    return {"error": message}
+
+
+def columns_save_generation(columns: list[RunColumn]) -> None:
+    """Stores the generation records looked up after the run was saved."""
+    with transaction.atomic():
+        for column in columns:
+            column.save(update_fields=["generation"])

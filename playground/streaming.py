@@ -4,8 +4,9 @@ One task per column reads its upstream stream and adds its text to the run's out
 where it is coalesced as it comes; the merge loop turns the outbox into SSE events for
 the browser:
 
-- `c<N>-output` / `c<N>-reasoning`: escaped text to append, coalesced per column so the
-  browser swaps at most about every FLUSH_INTERVAL seconds per column;
+- `c<N>-output` / `c<N>-reasoning` / `c<N>-tools`: escaped text to append, coalesced per
+  column so the browser swaps at most about every FLUSH_INTERVAL seconds per column (the
+  tools text is each tool call as it arrives: its name, then its arguments growing);
 - `c<N>-end`: the column's final HTML, rendered by the caller's `render_end`;
 - comments as keep-alives while nothing happens.
 
@@ -27,6 +28,8 @@ from dataclasses import dataclass, field
 from playground.openrouter import (
     FunctionCallArgumentsDelta,
     OpenRouterError,
+    OutputItemAdded,
+    OutputItemDone,
     OutputTextDelta,
     ReasoningSummaryDelta,
     ReasoningTextDelta,
@@ -50,6 +53,9 @@ MAX_STORED_EVENTS = 5000
 # After its last event a response has only `[DONE]` or the end of the body to send; a
 # stream that sends neither within this long is closed, and the column ends anyway.
 TERMINAL_GRACE = 0.25
+
+# The kinds of text a column streams to the browser, each to its own place in the column.
+TEXT_KINDS = ("output", "reasoning", "tools")
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
@@ -126,7 +132,7 @@ class ColumnState:
     def record(self, event: StreamEvent) -> str | None:
         """Notes an event's arrival: stored for the inspector (comments too, up to the
         cap) and counted in the timeline's marks. Returns the kind of text the event
-        carries for the browser ("output" or "reasoning"), if any."""
+        carries for the browser ("output", "reasoning" or "tools"), if any."""
         now = event.arrived if event.arrived is not None else time.perf_counter()
         if isinstance(event, StreamOpened):
             self.first_byte_at = now
@@ -146,7 +152,7 @@ class ColumnState:
             return None
         kind = _delta_kind(event)
         # A tool call's arguments are the answer of a column that calls a tool.
-        mark = "output" if isinstance(event, FunctionCallArgumentsDelta) else kind
+        mark = "output" if kind == "tools" else kind
         if mark == "reasoning" and self.first_reasoning_at is None:
             self.first_reasoning_at = now
         if mark == "output" and self.first_answer_at is None:
@@ -194,7 +200,22 @@ def _delta_kind(event: StreamEvent) -> str | None:
         return "output"
     if isinstance(event, ReasoningTextDelta | ReasoningSummaryDelta):
         return "reasoning"
+    if isinstance(event, FunctionCallArgumentsDelta):
+        return "tools"
     return None
+
+
+def _tool_call_text(event: StreamEvent) -> str:
+    """The live text around a tool call's arguments: its name as the call starts, a line
+    end as it ends; "" for any other event."""
+    if isinstance(event, OutputItemAdded | OutputItemDone):
+        item = event.item
+        if isinstance(item, dict) and item.get("type") == "function_call":
+            if isinstance(event, OutputItemDone):
+                return ")\n"
+            name = item.get("name")
+            return f"{name if isinstance(name, str) else ''}("
+    return ""
 
 
 class Outbox:
@@ -220,12 +241,18 @@ class Interrupt:
     def __init__(self) -> None:
         self.fired = False
         self._outbox: Outbox | None = None
+        self._event = asyncio.Event()
 
     def __call__(self) -> None:
         if not self.fired:
             self.fired = True
+            self._event.set()
             if self._outbox is not None:
                 self._stop(self._outbox)
+
+    async def wait(self) -> None:
+        """Returns once the interrupt has fired (for waits after the stream's columns)."""
+        await self._event.wait()
 
     def attach(self, outbox: Outbox) -> None:
         self._outbox = outbox
@@ -259,7 +286,7 @@ async def run_column(
     fold = state.fold
     unsent = outbox.text
     ready = outbox.ready
-    keys = {kind: (state.position, kind) for kind in ("output", "reasoning")}
+    keys = {kind: (state.position, kind) for kind in TEXT_KINDS}
     ending = False
     try:
         async with asyncio.timeout(max_seconds) as deadline, aclosing(open_stream()) as events:
@@ -267,12 +294,16 @@ async def run_column(
                 kind = state.record(event)
                 fold.apply(event)
                 if kind:
+                    text = event.delta
+                elif text := _tool_call_text(event):
+                    kind = "tools"
+                if kind:
                     key = keys[kind]
                     buffer = unsent.get(key)
                     if buffer is None:
                         unsent[key] = buffer = io.StringIO()
                         ready.set()
-                    buffer.write(event.delta)
+                    buffer.write(text)
                 elif not ending and fold.finished:
                     ending = True
                     _shorten(deadline, TERMINAL_GRACE)
@@ -349,7 +380,7 @@ async def multiplex(
 
     def end(position: int) -> bytes:
         unended.discard(position)
-        text = take(position, "output") + take(position, "reasoning")
+        text = b"".join(take(position, kind) for kind in TEXT_KINDS)
         return text + sse_event(f"c{position}-end", render_end(states[position]))
 
     try:

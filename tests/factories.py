@@ -86,3 +86,30 @@ def a_stored_key(owner, label: str, key: str, *, default: bool = False) -> ApiKe
         last_four=key[-4:],
         is_default=default,
     )
+
+
+def a_run_sending(owner, *requests, prompt: str = "Name three rivers.", parent=None) -> Run:
+    """A pending run whose columns send exactly these requests
+    (playground.openrouter.RequestParams), with options the compare form may not offer."""
+    from playground.models import RunColumn
+    from playground.openrouter import build_body
+
+    connection = connection_for(owner)
+    run = Run.objects.create(
+        owner=owner,
+        prompt=prompt,
+        parent=parent,
+        key_source=connection.source,
+        key_hint=connection.key_hint,
+        key_label=connection.key_label,
+        api_key_id=connection.key_id,
+    )
+    for position, params in enumerate(requests):
+        RunColumn.objects.create(
+            run=run,
+            position=position,
+            model=params.model,
+            request_url=f"{connection.base_url}/responses",
+            request_body=build_body(params),
+        )
+    return run

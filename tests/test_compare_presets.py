@@ -6,6 +6,7 @@ from django.test import Client
 
 from playground.models import Preset, PresetVersion
 from playground.presets import preset_save_version
+from playground.setups import PARAMETERS
 from tests.factories import a_preset, a_setup
 
 pytestmark = pytest.mark.django_db
@@ -32,10 +33,26 @@ def test_the_setup_is_saved_as_a_new_preset(alice_client, alice, fake):
     )
     assert preset.latest_version.number == 1
     assert preset.latest_version.setup == {
+        "version": 2,
         "prompt": "Compare rivers",
         "instructions": "Be brief.",
-        "parameters": {"temperature": 0.4, "max_output_tokens": 300, "reasoning_effort": "low"},
-        "columns": [{"model": "demo/swift"}, {"model": "demo/markdown"}],
+        "parameters": {
+            **dict.fromkeys(PARAMETERS),
+            "temperature": 0.4,
+            "max_output_tokens": 300,
+            "reasoning_effort": "low",
+        },
+        "same_settings": False,  # the form's switch was not sent
+        "columns": [
+            {"model": model, "parameters": {}, "routing": {}, "fallback_models": []}
+            for model in ("demo/swift", "demo/markdown")
+        ],
+        "tools": [],
+        "tool_choice": None,
+        "web_search": None,
+        "structured_output": None,
+        "images": [],
+        "budget": None,
     }
 
 

@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 
 from playground.models import Preset, Run, RunColumn, Share
-from tests.factories import a_finished_run
+from tests.factories import a_finished_run, a_setup
 
 pytestmark = pytest.mark.django_db
 
@@ -102,7 +102,7 @@ def test_a_runs_setup_is_saved_as_a_preset(alice_client, alice, fake):
     assert preset.name == "Kept"
     setup = preset.latest_version.setup
     assert setup["prompt"] == "Keep this setup"
-    assert setup["columns"] == [{"model": "demo/markdown"}]
+    assert [column["model"] for column in setup["columns"]] == ["demo/markdown"]
 
 
 def test_a_runs_setup_saved_without_a_name_is_named_after_the_run(alice_client, alice, fake):
@@ -155,3 +155,16 @@ def test_run_actions_need_the_csrf_token(alice, fake):
 def test_the_history_shows_a_runs_cost_exactly(alice_client, alice, fake):
     a_finished_run(alice, models=["demo/swift"])
     assert "$0.0000225<" in alice_client.get("/runs/").content.decode()
+
+
+def test_running_again_holds_the_run_to_its_budget(alice_client, alice, fake):
+    from playground.runs import run_create
+    from playground.setups import setup_normalize
+    from playground.upstream import connection_for
+
+    # Created as it was allowed then; the prices now put its worst case over the budget.
+    setup = setup_normalize(a_setup(models=("demo/markdown",)) | {"budget": "0.000001"})
+    run = run_create(owner=alice, setup=setup, connection=connection_for(alice))
+    response = alice_client.post(f"/runs/{run.pk}/rerun/", follow=True)
+    assert Run.objects.count() == 1
+    assert "budget" in response.content.decode()

@@ -37,6 +37,10 @@ FORM_FIELDS = [
     "models", "key", "name", "description", "label", "note", "username", "password",
     "password1", "password2", "old_password", "new_password1", "new_password2", "file",
     "q", "model", "status", "page", "type", "stall", "a", "b", "preset", "version",
+    "top_p", "top_k", "reasoning_max_tokens", "same_settings", "col-temperature",
+    "col-provider_order", "col-max_price_prompt", "col-fallback_models", "tool-name",
+    "tool-parameters", "tool_choice", "web_search", "web_search_max_results", "schema",
+    "schema_name", "image_urls", "image_source", "keep_image", "budget",
 ]  # fmt: skip
 GARBAGE_VALUES = [
     BIG_TEXT,

@@ -16,7 +16,7 @@ from playground.preset_files import (
     presets_import,
 )
 from playground.presets import preset_create, preset_save_version
-from playground.setups import setup_from_values
+from playground.setups import PARAMETERS, setup_from_values
 
 pytestmark = pytest.mark.django_db
 
@@ -73,18 +73,14 @@ def test_exporting_one_preset_downloads_its_latest_setup(alice_client, alice):
         {
             "name": "Sea haiku!",
             "description": "Waves",
-            "setup": {
-                "prompt": "Second try",
-                "instructions": "Be brief.",
-                "parameters": {
-                    "temperature": 1.5,
-                    "max_output_tokens": None,
-                    "reasoning_effort": None,
-                },
-                "columns": [{"model": "demo/swift"}],
-            },
+            "setup": make_setup(prompt="Second try", temperature=1.5),
         }
     ]
+    setup = data["presets"][0]["setup"]
+    assert setup["version"] == 2 and setup["prompt"] == "Second try"
+    assert setup["parameters"]["temperature"] == 1.5
+    assert setup["parameters"]["max_output_tokens"] is None
+    assert [column["model"] for column in setup["columns"]] == ["demo/swift"]
 
 
 def test_exporting_all_downloads_every_preset_of_mine_only(alice_client, alice, bob):
@@ -157,11 +153,13 @@ def test_an_import_normalizes_what_it_saves(alice):
     assert preset.name == "Padded"
     setup = preset.latest_version.setup
     assert setup["parameters"] == {
+        **dict.fromkeys(PARAMETERS),
         "temperature": 0.5,
         "max_output_tokens": 10,
-        "reasoning_effort": None,
     }
-    assert setup["columns"] == [{"model": "demo/swift"}]
+    assert setup["columns"] == [
+        {"model": "demo/swift", "parameters": {}, "routing": {}, "fallback_models": []}
+    ]
 
 
 def test_the_import_page_offers_a_file_input(alice_client):
@@ -284,7 +282,7 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(alice_client):
     response = upload(alice_client, content)
     assert response.status_code == 400
     html = response.content.decode()
-    assert "The file is 5.0\xa0MB; files up to 5.0\xa0MB can be imported." in html
+    assert "The file is 32.0\xa0MB; files up to 32.0\xa0MB can be imported." in html
     assert not Preset.objects.exists()
 
 

@@ -16,6 +16,7 @@ from django.test import Client
 from playground import sharing
 from playground.fake_openrouter import FakeOpenRouter
 from playground.models import ApiKey, Preset, Run
+from playground.setups import PARAMETERS
 from tests.conftest import serve
 from tests.factories import run_events, session_cookies
 
@@ -26,7 +27,11 @@ ATTACKER_KEY = "sk-or-v1-attacker-0000"
 INJECTED_HEADER = "x-injected"
 REQUEST_FIELDS = {"model", "input", "stream", "instructions", "temperature"}
 REQUEST_FIELDS |= {"max_output_tokens", "reasoning", "usage", "store"}
-SETUP_FIELDS = {"prompt", "instructions", "parameters", "columns"}
+SETUP_FIELDS = {
+    "version", "prompt", "instructions", "parameters", "same_settings", "columns", "tools",
+    "tool_choice", "web_search", "structured_output", "images", "budget",
+}  # fmt: skip
+COLUMN = {"parameters": {}, "routing": {}, "fallback_models": []}
 
 
 @pytest.fixture
@@ -150,7 +155,7 @@ def test_a_saved_preset_keeps_only_the_setup(configured, trap, client, alice):
     assert response.status_code == 302
     setup = Preset.objects.get().latest_version.setup
     assert set(setup) == SETUP_FIELDS
-    assert setup["columns"] == [{"model": "demo/swift"}]
+    assert setup["columns"] == [{"model": "demo/swift", **COLUMN}]
     assert trap[0].requests == []
 
 
@@ -191,8 +196,8 @@ def test_an_import_file_naming_another_api_is_refused_or_cleaned(configured, tra
     assert response.status_code == 302
     setup = Preset.objects.get().latest_version.setup
     assert set(setup) == SETUP_FIELDS
-    assert set(setup["parameters"]) == {"temperature", "max_output_tokens", "reasoning_effort"}
-    assert setup["columns"] == [{"model": "demo/echo"}]
+    assert set(setup["parameters"]) == set(PARAMETERS)
+    assert setup["columns"] == [{"model": "demo/echo", **COLUMN}]
     assert trap[0].requests == []
 
 

@@ -1,16 +1,22 @@
-"""The compare page, creating a run, reopening one, and saving the setup as a preset."""
+"""The compare page, creating a run, reopening one, and saving the setup as a preset; the
+parts of the form htmx fetches on their own (a column's settings for its model, a tool)."""
+
+from functools import cache
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 
 from playground.crypto import KeyUnavailable
 from playground.forms import MAX_COLUMNS, PresetSaveForm, RunForm
 from playground.models import Preset, Run
 from playground.presets import preset_create, preset_save_version
-from playground.runs import run_create, run_interrupt_if_stale
-from playground.setups import setup_from_cleaned, setup_from_run, setup_initial
+from playground.runs import BudgetExceeded, run_create, run_interrupt_if_stale
+from playground.setup_forms import ColumnForm, ColumnSlot, ToolForm
+from playground.setups import setup_from_cleaned, setup_from_run, setup_from_values, setup_initial
 from playground.throttle import run_throttle
 from playground.upstream import Catalog, Connection, catalog_connection, connection_for
 from playground.views import history
@@ -22,9 +28,10 @@ DEMO_COLUMNS = ["demo/swift", "demo/reasoner"]
 TEMPLATE = "playground/compare.html"
 
 
-def _form(
+def compare_form(
     request, *args, connection: Connection | None = None, **kwargs
 ) -> tuple[RunForm, Catalog | None]:
+    """The compare form of this person, with the catalog its models are checked against."""
     catalog, catalog_error = catalog_or_error(connection or catalog_connection(request.user))
     form = RunForm(
         *args,
@@ -40,16 +47,14 @@ def _context(
     *,
     form: RunForm,
     catalog: Catalog | None,
-    column_models: list[str],
     run: Run | None = None,
     preset: Preset | None = None,
     preset_form: PresetSaveForm | None = None,
 ) -> dict:
     return {
         "form": form,
-        "column_models": column_models,
         # The columns as a `?models=` value, for the picker's links without JavaScript.
-        "models_param": ",".join(column_models),
+        "models_param": ",".join(column.model for column in form.columns),
         "catalog": catalog,
         "catalog_error": form.catalog_error,
         "max_columns": MAX_COLUMNS,
@@ -57,7 +62,20 @@ def _context(
         "columns": list(run.columns.without_stream_record()) if run else [],
         "preset": preset,
         "preset_form": preset_form or PresetSaveForm(),
+        # Each column links to these: reversed once, not eight times.
+        "setup_column_url": reverse("setup-column"),
+        "model_picker_url": reverse("model-picker"),
+        "blank_column": ColumnSlot("", 0),
+        "blank_column_options": _blank_column_options(),
     }
+
+
+@cache
+def _blank_column_options() -> str:
+    """The settings of a column added in the page (every parameter offered, nothing
+    set): the same for every page, so written once."""
+    column = ColumnForm(model="", info=None)
+    return render_to_string("playground/setup/column_options.html", {"column": column})
 
 
 def _form_errors(request, context: dict) -> HttpResponse:
@@ -76,24 +94,34 @@ def compare(request):
     """The compare page. `?models=a,b,c` opens with those columns; `?preset=<id>` (and
     `&version=<n>`) opens a saved preset."""
     preset = None
-    initial: dict = {}
     requested = [m.strip() for m in request.GET.get("models", "").split(",") if m.strip()]
     if "preset" in request.GET:
         preset = preset_for(request, request.GET["preset"])
     if refused := refuse_method(request, "GET"):
         return refused
+    connection = catalog_connection(request.user)
+    image_source = ""
     if preset is not None:
         versions = preset.versions.all()
         if "version" in request.GET:
             version = get_object_or_404(versions, number=number_or_404(request.GET["version"]))
         else:
             version = versions.first()
-        initial, requested = setup_initial(version.setup)
-    connection = catalog_connection(request.user)
-    form, catalog = _form(request, initial=initial, connection=connection)
-    default = DEMO_COLUMNS if connection.is_demo else ["", ""]
-    column_models = requested[:MAX_COLUMNS] or default
-    context = _context(form=form, catalog=catalog, column_models=column_models, preset=preset)
+        setup = version.setup
+        image_source = f"version:{version.pk}"
+    else:
+        default = DEMO_COLUMNS if connection.is_demo else ["", ""]
+        setup = setup_from_values(
+            prompt="",
+            instructions="",
+            parameters={},
+            models=requested[:MAX_COLUMNS] or default,
+        )
+    initial, setup = setup_initial(setup)
+    form, catalog = compare_form(
+        request, initial=initial, setup=setup, image_source=image_source, connection=connection
+    )
+    context = _context(form=form, catalog=catalog, preset=preset)
     return render(request, TEMPLATE, context)
 
 
@@ -108,10 +136,9 @@ def runs(request):
 
 
 def _run_create(request):
-    form, catalog = _form(request, request.POST)
+    form, catalog = compare_form(request, request.POST, request.FILES)
     if not form.is_valid():
-        context = _context(form=form, catalog=catalog, column_models=form.cleaned_data["models"])
-        return _form_errors(request, context)
+        return _form_errors(request, _context(form=form, catalog=catalog))
     try:
         connection = connection_for(request.user, form.cleaned_data.get("key"))
     except KeyUnavailable:
@@ -120,19 +147,24 @@ def _run_create(request):
             "This key can no longer be decrypted (the server's encryption keys changed). "
             "Delete it and add it again, or pick another.",
         )
-        context = _context(form=form, catalog=catalog, column_models=form.cleaned_data["models"])
-        return _form_errors(request, context)
+        return _form_errors(request, _context(form=form, catalog=catalog))
     if refusal := run_throttle(owner=request.user):
         # The form comes back as it was sent, so the prompt is not lost.
         form.add_error(None, refusal.message)
-        context = _context(form=form, catalog=catalog, column_models=form.cleaned_data["models"])
-        response = _form_errors(request, context)
+        response = _form_errors(request, _context(form=form, catalog=catalog))
         response.status_code = 429
         response["Retry-After"] = str(refusal.retry_after)
         return response
-    run = run_create(
-        owner=request.user, setup=setup_from_cleaned(form.cleaned_data), connection=connection
-    )
+    try:
+        run = run_create(
+            owner=request.user,
+            setup=setup_from_cleaned(form.cleaned_data),
+            connection=connection,
+            catalog=form.catalog,
+        )
+    except BudgetExceeded as refused:
+        form.add_error("budget", str(refused))
+        return _form_errors(request, _context(form=form, catalog=catalog))
     if request.htmx:
         response = render(
             request,
@@ -151,12 +183,13 @@ def run_detail(request, run_id: int):
     if refused := refuse_method(request, "GET"):
         return refused
     run_interrupt_if_stale(run)
-    initial, column_models = setup_initial(setup_from_run(run))
+    initial, setup = setup_initial(setup_from_run(run))
     if run.api_key_id:
         initial["key"] = run.api_key_id
-    form, catalog = _form(request, initial=initial)
-    context = _context(form=form, catalog=catalog, column_models=column_models, run=run)
-    return render(request, TEMPLATE, context)
+    form, catalog = compare_form(
+        request, initial=initial, setup=setup, image_source=f"run:{run.pk}"
+    )
+    return render(request, TEMPLATE, _context(form=form, catalog=catalog, run=run))
 
 
 @login_required
@@ -165,17 +198,11 @@ def preset_save(request, preset_id: int | None = None):
     preset = preset_for(request, preset_id) if preset_id is not None else None
     if refused := refuse_method(request, "POST"):
         return refused
-    form, catalog = _form(request, request.POST, saving_preset=True)
+    form, catalog = compare_form(request, request.POST, request.FILES, purpose="preset")
     preset_form = PresetSaveForm(request.POST) if preset is None else None
     setup_valid = form.is_valid()
     if not setup_valid or (preset_form is not None and not preset_form.is_valid()):
-        context = _context(
-            form=form,
-            catalog=catalog,
-            column_models=form.cleaned_data["models"],
-            preset=preset,
-            preset_form=preset_form,
-        )
+        context = _context(form=form, catalog=catalog, preset=preset, preset_form=preset_form)
         return _form_errors(request, context)
 
     setup = setup_from_cleaned(form.cleaned_data)
@@ -191,3 +218,32 @@ def preset_save(request, preset_id: int | None = None):
         version = preset_save_version(preset=preset, setup=setup)
         messages.success(request, f"Saved “{preset.name}” as version {version.number}.")
     return go_to(request, f"/?preset={preset.pk}")
+
+
+@login_required
+def setup_column(request):
+    """A column's settings for the model in its field: only the parameters that model
+    takes, with what was typed kept. htmx swaps them in when the model changes, and
+    unfolded (`unfold`) when the person opens settings not yet in the page."""
+    if refused := refuse_method(request, "GET"):
+        return refused
+    catalog, _ = catalog_or_error(catalog_connection(request.user))
+    models = {model.id: model for model in catalog.models} if catalog else {}
+    model = request.GET.get("models", "").strip()
+    column = ColumnForm(
+        initial={name: request.GET.get(f"col-{name}", "") for name in ColumnForm.base_fields},
+        model=model,
+        info=models.get(model),
+        unfold="unfold" in request.GET,
+    )
+    return render(request, "playground/setup/column_options.html", {"column": column})
+
+
+@login_required
+def setup_tool(request):
+    """A new tool's empty fields; with `remove`, nothing (the tool's row goes away)."""
+    if refused := refuse_method(request, "GET"):
+        return refused
+    if "remove" in request.GET:
+        return HttpResponse("")
+    return render(request, "playground/setup/tool.html", {"tool": ToolForm()})

@@ -9,10 +9,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from playground.crypto import KeyUnavailable
 from playground.models import Run, RunColumn
 from playground.presets import preset_create
-from playground.runs import run_create, runs_interrupt_stale
+from playground.runs import BudgetExceeded, run_create, runs_interrupt_stale
 from playground.setups import setup_from_run
 from playground.throttle import run_throttle
-from playground.upstream import connection_for
+from playground.upstream import catalog_connection, connection_for
+from playground.views.catalog import catalog_or_error
 from playground.views.common import go_to, refuse_method, search_text, without_nul
 
 PAGE_SIZE = 20
@@ -88,7 +89,18 @@ def run_rerun(request, run_id: int):
         response.status_code = 429
         response["Retry-After"] = str(refusal.retry_after)
         return response
-    again = run_create(owner=request.user, setup=setup_from_run(run), connection=connection)
+    # The catalog prices the run's estimate, which its budget (if it has one) is held to.
+    catalog, _ = catalog_or_error(catalog_connection(request.user))
+    try:
+        again = run_create(
+            owner=request.user,
+            setup=setup_from_run(run),
+            connection=connection,
+            catalog=catalog.models if catalog else None,
+        )
+    except BudgetExceeded as refused:
+        messages.error(request, str(refused))
+        return go_to(request, run)
     return go_to(request, again)
 
 

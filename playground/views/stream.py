@@ -3,6 +3,10 @@
 The first connection claims the run (pending → streaming) and calls upstream; any later
 connection (a reconnect, a second tab, a reload) replays what is stored and ends, so a
 run is never sent upstream twice.
+
+After a column ends, its generation record is looked up (`GET /generation`) while the
+other columns go on; once every column has ended and the run is saved, each record is
+sent as `c<N>-generation` and stored, and `done` comes last.
 """
 
 import asyncio
@@ -15,29 +19,69 @@ from asgiref.sync import SyncToAsync, sync_to_async
 from django.conf import settings
 from django.db import DatabaseError, connections
 from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from playground.column_view import ColumnView
+from playground.conversations import follow_up_box
 from playground.crypto import KeyUnavailable
 from playground.models import Run, RunColumn
-from playground.runs import column_apply, run_fail, run_finish, run_interrupt_if_stale
+from playground.openrouter import OpenRouterClient, OpenRouterError
+from playground.runs import (
+    column_apply,
+    columns_save_generation,
+    generation_failure,
+    generation_record,
+    run_fail,
+    run_finish,
+    run_interrupt_if_stale,
+)
 from playground.shutdown import on_stop, watch_signals
 from playground.streaming import ColumnState, Interrupt, multiplex, sse_event
 from playground.upstream import Connection, get_client, run_connection
 from playground.views.common import refuse_method
 
 TEMPLATE = "playground/compare.html"
+# The longest the end of a run waits for its generation records, from the moment its last
+# column ended: the client's own retries on 404 take about 4 s.
+GENERATION_WAIT_SECONDS = 8.0
 
 logger = logging.getLogger(__name__)
 
 
-def _render_result(column: RunColumn) -> str:
-    return render_to_string(f"{TEMPLATE}#result", {"column": column, "live": False})
+def _render_result(column: RunColumn, *, csrf_token: str, awaiting_generation: bool = False) -> str:
+    return render_to_string(
+        f"{TEMPLATE}#result",
+        {
+            "column": column,
+            "live": False,
+            "awaiting_generation": awaiting_generation,
+            "csrf_token": csrf_token,
+        },
+    )
 
 
-def _render_status(run: Run) -> str:
-    return render_to_string(f"{TEMPLATE}#run-status", {"run": run})
+def _render_generation(column: RunColumn) -> str:
+    """The column's generation panel, swapped by its id over the waiting one (out of band:
+    the page's listener for these events is one that exists from the start)."""
+    return render_to_string(
+        "playground/run/generation.html",
+        {"column": column, "view": ColumnView(column), "oob": True},
+    )
+
+
+def _render_done(run: Run, columns: list[RunColumn], *, csrf_token: str) -> str:
+    """The final status, and the follow-up box swapped in below the answers."""
+    return render_to_string(
+        "playground/run/done.html",
+        {
+            "run": run,
+            "box": follow_up_box(run, columns, page_run=run) if run.is_finished else None,
+            "csrf_token": csrf_token,
+        },
+    )
 
 
 def _stream_response(content: AsyncIterator[bytes]) -> StreamingHttpResponse:
@@ -56,6 +100,8 @@ class _Opening:
     columns: list[RunColumn]
     # None: the run is replayed (already claimed elsewhere, or it could not start).
     connection: Connection | None = None
+    # For the forms in the finished columns (tool results) and the follow-up box.
+    csrf_token: str = ""
 
 
 async def run_stream(request, run_id: int) -> HttpResponse:
@@ -65,8 +111,8 @@ async def run_stream(request, run_id: int) -> HttpResponse:
     run, columns, connection = opening.run, opening.columns, opening.connection
     if connection is None:
         await sync_to_async(_release_connections, thread_sensitive=True)()
-        return _stream_response(_replay(run, columns))
-    live = _live(run, columns, connection)
+        return _stream_response(_replay(run, columns, csrf_token=opening.csrf_token))
+    live = _live(run, columns, connection, csrf_token=opening.csrf_token)
     try:
         # Starts the upstream requests now, so the model's own wait covers what is left
         # to do here: closing the database connection (a stream holds none, DESIGN:
@@ -90,7 +136,10 @@ async def _resumed(first: bytes, rest: AsyncGenerator[bytes]) -> AsyncIterator[b
 def _open(request, run_id: int) -> _Opening | HttpResponse:
     """Every read and the claim, in one trip to the request's thread."""
     try:
-        return _claim(request, run_id)
+        opening = _claim(request, run_id)
+        if isinstance(opening, _Opening):
+            opening.csrf_token = get_token(request)
+        return opening
     except BaseException:
         _release_connections()
         raise
@@ -145,17 +194,37 @@ def _claim(request, run_id: int) -> _Opening | HttpResponse:
         return _Opening(run, columns)
 
 
-async def _replay(run: Run, columns: list[RunColumn]) -> AsyncIterator[bytes]:
+async def _replay(run: Run, columns: list[RunColumn], *, csrf_token: str) -> AsyncIterator[bytes]:
     for column in columns:
-        yield sse_event(f"c{column.position}-end", _render_result(column))
-    yield sse_event("done", _render_status(run))
+        yield sse_event(f"c{column.position}-end", _render_result(column, csrf_token=csrf_token))
+    yield sse_event("done", _render_done(run, columns, csrf_token=csrf_token))
+
+
+def _wants_generation(column: RunColumn) -> bool:
+    """A column that answered has a generation record to look up; one that failed or was
+    stopped may have none, and nobody waits for it."""
+    answered = column.status in (RunColumn.Status.DONE, RunColumn.Status.INCOMPLETE)
+    return answered and bool(column.generation_id)
+
+
+async def _generation_lookup(client: OpenRouterClient, generation_id: str, api_key: str) -> dict:
+    """The generation record to store, or why there is none; never raises an API error."""
+    try:
+        return generation_record(await client.get_generation(generation_id, api_key=api_key))
+    except OpenRouterError as error:
+        return generation_failure(error.message)
+    except Exception:
+        logger.exception("Looking up generation %s failed", generation_id)
+        return generation_failure("The playground failed to read the generation record.")
 
 
 async def _live(
-    run: Run, columns: list[RunColumn], connection: Connection
+    run: Run, columns: list[RunColumn], connection: Connection, *, csrf_token: str
 ) -> AsyncGenerator[bytes]:
     client = get_client(connection)
     by_position = {column.position: column for column in columns}
+    # Started as each column ends, so the lookups wait alongside the other columns.
+    lookups: dict[int, asyncio.Task[dict]] = {}
 
     def opener(column: RunColumn):
         return lambda: client.stream(column.request_body, api_key=connection.api_key)
@@ -163,7 +232,13 @@ async def _live(
     def render_end(state: ColumnState) -> str:
         column = by_position[state.position]
         column_apply(column, state)
-        return _render_result(column)
+        if not state.interrupted and _wants_generation(column):
+            lookups[column.position] = asyncio.create_task(
+                _generation_lookup(client, column.generation_id, connection.api_key)
+            )
+        return _render_result(
+            column, csrf_token=csrf_token, awaiting_generation=column.position in lookups
+        )
 
     jobs = [(ColumnState(position=column.position), opener(column)) for column in columns]
     finished = False
@@ -172,30 +247,108 @@ async def _live(
     interrupt = Interrupt()
     forget = on_stop(interrupt)
     try:
-        stream = multiplex(
-            jobs,
-            render_end,
-            column_max_seconds=settings.PLAYGROUND_COLUMN_MAX_SECONDS,
-            interrupt=interrupt,
-        )
-        async with aclosing(stream) as events:
-            async for chunk in events:
-                yield chunk
-        finished = True
+        try:
+            stream = multiplex(
+                jobs,
+                render_end,
+                column_max_seconds=settings.PLAYGROUND_COLUMN_MAX_SECONDS,
+                interrupt=interrupt,
+            )
+            async with aclosing(stream) as events:
+                async for chunk in events:
+                    yield chunk
+            finished = True
+        finally:
+            if not finished or interrupt.fired:
+                # Nobody is left to show them to, or the server is stopping.
+                _cancel_lookups(lookups)
+            # Runs on normal end and when the browser goes away (Stop, tab closed): the
+            # cancelled columns keep what arrived so far.
+            for state, _ in jobs:
+                column_apply(by_position[state.position], state)
+            await asyncio.shield(
+                # On the shared pool of threads, not a new thread per stream: when many
+                # streams end at once, their writes queue instead of each holding a thread.
+                sync_to_async(_save_end, thread_sensitive=False)(
+                    run, columns, cancelled=not finished, interrupted=interrupt.fired
+                )
+            )
+        if lookups and not interrupt.fired:
+            async with aclosing(_generations(lookups, by_position, interrupt)) as events:
+                async for chunk in events:
+                    yield chunk
     finally:
         forget()
-        # Runs on normal end and when the browser goes away (Stop, tab closed): the
-        # cancelled columns keep what arrived so far.
-        for state, _ in jobs:
-            column_apply(by_position[state.position], state)
-        await asyncio.shield(
-            # On the shared pool of threads, not a new thread per stream: when many
-            # streams end at once, their writes queue instead of each holding a thread.
-            sync_to_async(_save_end, thread_sensitive=False)(
-                run, columns, cancelled=not finished, interrupted=interrupt.fired
+    yield sse_event("done", _render_done(run, columns, csrf_token=csrf_token))
+
+
+async def _generations(
+    lookups: dict[int, asyncio.Task[dict]], by_position: dict[int, RunColumn], interrupt: Interrupt
+) -> AsyncGenerator[bytes]:
+    """Each column's generation panel as its lookup ends, within GENERATION_WAIT_SECONDS
+    in all, or until the server starts stopping; then the records are stored."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + GENERATION_WAIT_SECONDS
+    waiting = {task: position for position, task in lookups.items()}
+    stopping = asyncio.ensure_future(interrupt.wait())
+    looked_up: list[RunColumn] = []
+    try:
+        while waiting and not interrupt.fired:
+            done, _ = await asyncio.wait(
+                [*waiting, stopping],
+                timeout=max(0.0, deadline - loop.time()),
+                return_when="FIRST_COMPLETED",
             )
-        )
-    yield sse_event("done", _render_status(run))
+            done.discard(stopping)
+            if not done:
+                break
+            out = b""
+            for task in done:
+                column = by_position[waiting.pop(task)]
+                column.generation = task.result()
+                looked_up.append(column)
+                out += sse_event(f"c{column.position}-generation", _render_generation(column))
+            yield out
+        if waiting:
+            if interrupt.fired:
+                message = "The server stopped before OpenRouter had a record of this generation."
+            else:
+                message = (
+                    f"OpenRouter had no record of this generation within "
+                    f"{GENERATION_WAIT_SECONDS:g} s; its inspector has the generation id to "
+                    "look up later."
+                )
+            out = b""
+            for task, position in waiting.items():
+                task.cancel()
+                column = by_position[position]
+                column.generation = generation_failure(message)
+                looked_up.append(column)
+                out += sse_event(f"c{position}-generation", _render_generation(column))
+            waiting.clear()
+            yield out
+    finally:
+        stopping.cancel()
+        _cancel_lookups(lookups)
+        if looked_up:
+            await asyncio.shield(
+                sync_to_async(_save_generations, thread_sensitive=False)(looked_up)
+            )
+
+
+def _cancel_lookups(lookups: dict[int, asyncio.Task[dict]]) -> None:
+    for task in lookups.values():
+        task.cancel()
+
+
+def _save_generations(columns: list[RunColumn]) -> None:
+    try:
+        columns_save_generation(columns)
+    except DatabaseError:
+        # The run and its answers are saved already; only the record is missing.
+        logger.exception("The generation records of run %s could not be saved", columns[0].run_id)
+    finally:
+        _release_connections()
 
 
 def _save_end(run: Run, columns: list[RunColumn], *, cancelled: bool, interrupted: bool) -> None:

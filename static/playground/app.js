@@ -27,6 +27,8 @@
     const max = Number(list.dataset.maxColumns || 8);
     if (list.querySelectorAll("[data-testid=column]").length >= max) return;
     list.appendChild(template.content.cloneNode(true));
+    // Its model field then fetches that model's settings, as the page's own columns do.
+    htmx.process(list.lastElementChild);
     refreshColumns();
     const inputs = list.querySelectorAll("[data-testid=column-model]");
     inputs[inputs.length - 1].focus();

@@ -112,6 +112,8 @@ def test_a_finished_run_reopens_from_storage(page, fake):
         expect(result(page, model)).to_have_attribute("data-status", "done")
     answer = result(page, "demo/swift").get_by_test_id("result-output").text_content()
     cost = result(page, "demo/swift").get_by_test_id("result-usage").get_attribute("data-cost")
+    # The stream ends (its generation lookups included) before the run is reopened.
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "done")
     calls = len(fake.requests)
     url = page.url
 

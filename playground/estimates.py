@@ -1,0 +1,170 @@
+"""What a run may cost at worst, before it starts, from the catalog's prices.
+
+The prompt's tokens are estimated from its text at about CHARS_PER_TOKEN characters a
+token: the prompt, the instructions, the tools (name, description and parameters schema)
+and the structured output schema, plus IMAGE_TOKENS per image. The output is counted at
+its cap: the column's max output tokens, or when unset, the model's whole context length
+less the prompt (the catalog gives no other limit). A column with fallback models costs
+at worst what its dearest model costs. Prices are USD per token, as Decimal; an image's
+own per-image price and web search fees are not counted (the catalog we keep has no such
+prices), nor a provider charging more than the catalog's price.
+"""
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, Decimal
+from typing import Any
+
+from playground.models import plain_decimal
+from playground.openrouter import ModelInfo
+from playground.setups import column_parameters, setup_normalize
+
+CHARS_PER_TOKEN = 4
+# OpenAI's count for one image of up to 1024 by 1024 pixels at detail "auto" (the
+# detail the playground sends): 85 tokens plus 170 for each of 4 tiles.
+IMAGE_TOKENS = 765
+# Where a stored estimate rounds to (RunColumn.cost_estimate has 12 decimal places).
+STORED_QUANTUM = Decimal("1e-12")
+
+
+@dataclass(frozen=True)
+class ColumnEstimate:
+    position: int
+    model: str
+    prompt_tokens: int
+    output_tokens: int | None  # the cap counted; None when unknown
+    output_limit: str  # what capped the output: "max output tokens" or "context length"
+    cost: Decimal | None  # USD at worst; None when a price or limit is unknown
+    problem: str = ""  # why the cost is unknown
+
+    @property
+    def number(self) -> int:
+        return self.position + 1
+
+    @property
+    def display(self) -> str:
+        return "unknown" if self.cost is None else f"≤ {money_at_most(self.cost)}"
+
+    @property
+    def cost_number(self) -> str:
+        return plain_decimal(self.cost)
+
+    @property
+    def stored(self) -> Decimal | None:
+        """The cost as RunColumn.cost_estimate keeps it, rounded up."""
+        return None if self.cost is None else self.cost.quantize(STORED_QUANTUM, ROUND_CEILING)
+
+
+@dataclass(frozen=True)
+class RunEstimate:
+    columns: tuple[ColumnEstimate, ...]
+    budget: Decimal | None = None
+
+    @property
+    def total(self) -> Decimal | None:
+        costs = [column.cost for column in self.columns]
+        return None if any(cost is None for cost in costs) else sum(costs, Decimal(0))
+
+    @property
+    def total_number(self) -> str:
+        """The exact total written out ("0.0000525"), empty when unknown."""
+        return plain_decimal(self.total)
+
+    @property
+    def prompt_tokens(self) -> int:
+        return self.columns[0].prompt_tokens if self.columns else 0
+
+    @property
+    def display(self) -> str:
+        total = self.total
+        return "unknown" if total is None else f"≤ {money_at_most(total)}"
+
+    @property
+    def over_budget(self) -> bool:
+        """Whether the worst case may exceed the budget (an unknown cost may)."""
+        if self.budget is None:
+            return False
+        total = self.total
+        return total is None or total > self.budget
+
+    @property
+    def budget_display(self) -> str:
+        return "" if self.budget is None else f"${plain_decimal(self.budget)}"
+
+    def budget_problem(self) -> str:
+        """Why the run may not start under its budget; empty when it may."""
+        if not self.over_budget:
+            return ""
+        unknown = next((column for column in self.columns if column.cost is None), None)
+        if unknown is not None:
+            return (
+                f"The budget of {self.budget_display} cannot be kept: the cost of column "
+                f"{unknown.number} ({unknown.model}) cannot be estimated ({unknown.problem})."
+            )
+        return (
+            f"At worst this run costs {money_at_most(self.total)}, over its budget of "
+            f"{self.budget_display}. Set a lower max output tokens, use fewer or cheaper "
+            "models, or raise the budget."
+        )
+
+
+def money_at_most(amount: Decimal) -> str:
+    """An upper bound shown short: cents from $1, else two significant digits, always
+    rounded up ("$0.0042" for 0.00411)."""
+    if amount <= 0:
+        return "$0"
+    quantum = Decimal("0.01") if amount >= 1 else Decimal(1).scaleb(amount.adjusted() - 1)
+    return f"${plain_decimal(amount.quantize(quantum, ROUND_CEILING))}"
+
+
+def prompt_tokens(setup: dict[str, Any]) -> int:
+    """The estimated input tokens of a setup's request (the same for every column)."""
+    texts = [setup["prompt"], setup["instructions"]]
+    for tool in setup["tools"]:
+        texts += [tool["name"], tool.get("description", ""), json.dumps(tool["parameters"])]
+    if schema := setup["structured_output"]:
+        texts += [schema["name"], json.dumps(schema["schema"])]
+    characters = sum(len(text) for text in texts)
+    return math.ceil(characters / CHARS_PER_TOKEN) + IMAGE_TOKENS * len(setup["images"])
+
+
+def column_estimate(
+    setup: dict[str, Any], position: int, catalog: Mapping[str, ModelInfo]
+) -> ColumnEstimate:
+    """Column `position`'s worst case: its dearest model (its own or a fallback)."""
+    column = setup["columns"][position]
+    tokens = prompt_tokens(setup)
+    max_output = column_parameters(setup, position)["max_output_tokens"]
+    worst: tuple[Decimal, int, str] | None = None
+    for model_id in (column["model"], *column["fallback_models"]):
+        info = catalog.get(model_id)
+        if info is None or info.prompt_price is None or info.completion_price is None:
+            problem = f"no price for {model_id}"
+        elif max_output is None and info.context_length is None:
+            problem = f"no max output tokens and no context length for {model_id}"
+        else:
+            limit = "max output tokens" if max_output is not None else "context length"
+            output = max_output if max_output is not None else max(info.context_length - tokens, 0)
+            cost = tokens * info.prompt_price + output * info.completion_price
+            if worst is None or cost > worst[0]:
+                worst = (cost, output, limit)
+            continue
+        return ColumnEstimate(position, column["model"], tokens, None, "", None, problem)
+    assert worst is not None
+    cost, output, limit = worst
+    return ColumnEstimate(position, column["model"], tokens, output, limit, cost)
+
+
+def run_estimate(setup: dict[str, Any], catalog: Iterable[ModelInfo]) -> RunEstimate:
+    """Every column's worst case and the run's budget."""
+    setup = setup_normalize(setup)
+    by_id = {model.id: model for model in catalog}
+    budget = setup["budget"]
+    return RunEstimate(
+        columns=tuple(
+            column_estimate(setup, position, by_id) for position in range(len(setup["columns"]))
+        ),
+        budget=None if budget is None else Decimal(str(budget)),
+    )
