@@ -9,15 +9,17 @@ column keeps its own history; a continued column points at the one it continues
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 
+from playground.estimates import requests_estimate
 from playground.models import Run, RunColumn
 from playground.openrouter import (
+    ModelInfo,
     assistant_message,
     build_headers,
     function_call_item,
@@ -119,13 +121,21 @@ def follow_up_check(*, columns: Sequence[RunColumn], message: str) -> str:
 
 
 def follow_up_create(
-    *, run: Run, columns: Sequence[RunColumn], message: str, connection: Connection
+    *,
+    run: Run,
+    columns: Sequence[RunColumn],
+    message: str,
+    connection: Connection,
+    catalog: Iterable[ModelInfo] | None = None,
 ) -> Run:
     """A new run sending `message` to each of `columns` (of `run`) with its own history.
-    Raises ContinuationRefused as `follow_up_check` does."""
+    Raises ContinuationRefused as `follow_up_check` does, and as `_run_continue` does
+    for the budget."""
     message = follow_up_check(columns=columns, message=message)
     turns = [(column, [*column_history(column), user_message(message)]) for column in columns]
-    return _run_continue(run=run, turns=turns, prompt=message, connection=connection)
+    return _run_continue(
+        run=run, turns=turns, prompt=message, connection=connection, catalog=catalog
+    )
 
 
 def tool_results_check(*, column: RunColumn, outputs: Sequence[str]) -> list[dict[str, Any]]:
@@ -152,7 +162,11 @@ def tool_results_check(*, column: RunColumn, outputs: Sequence[str]) -> list[dic
 
 
 def tool_results_create(
-    *, column: RunColumn, outputs: Sequence[str], connection: Connection
+    *,
+    column: RunColumn,
+    outputs: Sequence[str],
+    connection: Connection,
+    catalog: Iterable[ModelInfo] | None = None,
 ) -> Run:
     """A new run with one column: `column`'s history and the result of each of its tool
     calls, without a new user message. Raises ContinuationRefused as
@@ -164,6 +178,7 @@ def tool_results_create(
         turns=[(column, [*column_history(column), *results])],
         prompt=f"Tool results: {names}",
         connection=connection,
+        catalog=catalog,
     )
 
 
@@ -173,9 +188,18 @@ def _run_continue(
     turns: Sequence[tuple[RunColumn, list[dict[str, Any]]]],
     prompt: str,
     connection: Connection,
+    catalog: Iterable[ModelInfo] | None = None,
 ) -> Run:
     """Stores the next turn of `run`: one column per (earlier column, input), each sending
-    the earlier column's request (tools, parameters, routing) with this input."""
+    the earlier column's request (tools, parameters, routing) with this input.
+
+    Given the catalog, each column's worst case is estimated from its request (the whole
+    conversation is sent again, so a turn costs more than the one before), and the turn
+    is held to the run's budget: ContinuationRefused, saving nothing, when over it."""
+    bodies = [{**earlier.request_body, "input": items} for earlier, items in turns]
+    estimate = requests_estimate(bodies, catalog, run.budget) if catalog is not None else None
+    if estimate is not None and (problem := estimate.budget_problem()):
+        raise ContinuationRefused(problem)
     headers = redact_headers(
         build_headers(
             api_key=connection.api_key,
@@ -195,6 +219,7 @@ def _run_continue(
             # The setup the conversation started from: "Run again" and the form on the
             # run page start it over.
             setup=run.setup,
+            budget=run.budget,
             key_source=connection.source,
             key_hint=connection.key_hint,
             key_label=connection.key_label,
@@ -207,10 +232,11 @@ def _run_continue(
                 model=earlier.model,
                 previous=earlier,
                 request_url=f"{connection.base_url.rstrip('/')}/responses",
-                request_body={**earlier.request_body, "input": items},
+                request_body=body,
                 request_headers=headers,
+                cost_estimate=estimate.columns[position].stored if estimate else None,
             )
-            for position, (earlier, items) in enumerate(turns)
+            for position, ((earlier, _), body) in enumerate(zip(turns, bodies, strict=True))
         )
     return follow_up
 

@@ -12,7 +12,7 @@ prices), nor a provider charging more than the catalog's price.
 
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
@@ -135,10 +135,67 @@ def column_estimate(
 ) -> ColumnEstimate:
     """Column `position`'s worst case: its dearest model (its own or a fallback)."""
     column = setup["columns"][position]
-    tokens = prompt_tokens(setup)
-    max_output = column_parameters(setup, position)["max_output_tokens"]
+    return _worst_case(
+        position,
+        (column["model"], *column["fallback_models"]),
+        prompt_tokens(setup),
+        column_parameters(setup, position)["max_output_tokens"],
+        catalog,
+    )
+
+
+def body_prompt_tokens(body: dict[str, Any]) -> int:
+    """The estimated input tokens of a request body as stored: every text in it (the
+    whole conversation so far, instructions, tools, the schema) at CHARS_PER_TOKEN, each
+    image at IMAGE_TOKENS."""
+    characters = images = 0
+    pending: list[Any] = [body.get(key) for key in ("input", "instructions", "tools", "text")]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            characters += len(value)
+        elif isinstance(value, list):
+            pending.extend(value)
+        elif isinstance(value, dict):
+            if value.get("type") == "input_image":
+                images += 1
+                continue
+            pending.extend(value.values())
+    return math.ceil(characters / CHARS_PER_TOKEN) + IMAGE_TOKENS * images
+
+
+def requests_estimate(
+    bodies: Sequence[dict[str, Any]], catalog: Iterable[ModelInfo], budget: Decimal | None
+) -> RunEstimate:
+    """The worst case of a run made of these request bodies (a follow-up's, which carry
+    the conversation so far), held to `budget`."""
+    by_id = {model.id: model for model in catalog}
+    return RunEstimate(
+        columns=tuple(
+            _worst_case(
+                position,
+                (body["model"], *[m for m in body.get("models", []) if m != body["model"]]),
+                body_prompt_tokens(body),
+                body.get("max_output_tokens"),
+                by_id,
+            )
+            for position, body in enumerate(bodies)
+        ),
+        budget=budget,
+    )
+
+
+def _worst_case(
+    position: int,
+    models: Sequence[str],
+    tokens: int,
+    max_output: int | None,
+    catalog: Mapping[str, ModelInfo],
+) -> ColumnEstimate:
+    """The dearest of `models` for `tokens` in and up to `max_output` out (or the model's
+    context length when unset)."""
     worst: tuple[Decimal, int, str] | None = None
-    for model_id in (column["model"], *column["fallback_models"]):
+    for model_id in models:
         info = catalog.get(model_id)
         if info is None or info.prompt_price is None or info.completion_price is None:
             problem = f"no price for {model_id}"
@@ -151,10 +208,10 @@ def column_estimate(
             if worst is None or cost > worst[0]:
                 worst = (cost, output, limit)
             continue
-        return ColumnEstimate(position, column["model"], tokens, None, "", None, problem)
+        return ColumnEstimate(position, models[0], tokens, None, "", None, problem)
     assert worst is not None
     cost, output, limit = worst
-    return ColumnEstimate(position, column["model"], tokens, output, limit, cost)
+    return ColumnEstimate(position, models[0], tokens, output, limit, cost)
 
 
 def run_estimate(setup: dict[str, Any], catalog: Iterable[ModelInfo]) -> RunEstimate:

@@ -437,3 +437,45 @@ def test_history_items_are_copied_not_shared(alice_client, alice):
     before = copy.deepcopy(run.columns.get(position=0).request_body)
     alice_client.post(reverse("run-follow-up", args=[run.pk]), {"message": "Again"})
     assert run.columns.get(position=0).request_body == before
+
+
+# A turn is held to the run's budget: the whole conversation is sent again each time.
+
+
+def test_a_follow_up_carries_its_estimate_and_the_run_s_budget(alice_client, alice, fake):
+    run, _, _ = a_two_column_run(alice)
+    Run.objects.filter(pk=run.pk).update(budget="5")
+    alice_client.post(reverse("run-follow-up", args=[run.pk]), {"message": "How long is it?"})
+    turn2 = the_next_run(run)
+    assert turn2.budget == 5
+    estimates = [column.cost_estimate for column in turn2.columns.order_by("position")]
+    assert all(estimate is not None and 0 < estimate <= 5 for estimate in estimates)
+
+
+def test_a_follow_up_over_the_run_s_budget_is_refused_and_nothing_is_saved(
+    alice_client, alice, fake
+):
+    run, _, _ = a_two_column_run(alice)
+    Run.objects.filter(pk=run.pk).update(budget="0.0000001")
+    response = alice_client.post(
+        reverse("run-follow-up", args=[run.pk]), {"message": "How long is it?"}
+    )
+    assert response.status_code == 400
+    assert "over its budget of $0.0000001" in response.content.decode()
+    assert "How long is it?" in response.content.decode()
+    assert not Run.objects.filter(parent=run).exists()
+
+
+def test_tool_results_over_the_run_s_budget_are_refused(alice_client, alice, fake):
+    params = RequestParams(model="demo/tool-caller", prompt="Weather?", tools=(WEATHER,))
+    run = finish(
+        a_run_sending(alice, params),
+        {"calls": [{"id": "fc_1", "call_id": "call_1", "name": "get_weather", "arguments": "{}"}]},
+    )
+    Run.objects.filter(pk=run.pk).update(budget="0.0000001")
+    response = alice_client.post(
+        reverse("column-continue", args=[run.pk, 0]), {"output": ["Sunny, 21 °C"]}
+    )
+    assert response.status_code == 400
+    assert "over its budget" in response.content.decode()
+    assert not Run.objects.filter(parent=run).exists()

@@ -281,3 +281,21 @@ def test_run_create_refuses_a_setup_over_its_budget_given_the_catalog(alice, fak
     with pytest.raises(BudgetExceeded, match=r"over its budget of \$0\.0001"):
         run_create(owner=alice, setup=setup, connection=connection_for(alice), catalog=catalog)
     assert not Run.objects.exists()
+
+
+def test_a_request_body_is_priced_by_all_its_text_and_images():
+    from playground.estimates import body_prompt_tokens
+
+    body = {
+        "model": "demo/markdown",
+        "instructions": "abcd" * 10,  # 10 tokens
+        "input": [
+            {"type": "message", "role": "user", "content": [
+                {"type": "input_text", "text": "efgh" * 5},  # 5 tokens
+                {"type": "input_image", "image_url": "data:image/png;base64," + "A" * 4000,
+                 "detail": "auto"},
+            ]},
+        ],
+    }  # fmt: skip
+    words = len("message") + len("user") + len("input_text")  # the item's own strings
+    assert body_prompt_tokens(body) == -(-(40 + 20 + words) // 4) + 765

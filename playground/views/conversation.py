@@ -19,7 +19,8 @@ from playground.conversations import (
 from playground.crypto import KeyUnavailable
 from playground.models import Run, RunColumn
 from playground.throttle import run_throttle
-from playground.upstream import connection_for
+from playground.upstream import catalog_connection, connection_for
+from playground.views.catalog import catalog_or_error
 from playground.views.common import go_to, refuse_method, without_nul
 
 KEY_GONE = (
@@ -82,8 +83,23 @@ def run_follow_up(request, run_id: int):
         response = again(refusal.message, 429)
         response["Retry-After"] = str(refusal.retry_after)
         return response
-    follow_up = follow_up_create(run=run, columns=chosen, message=message, connection=connection)
+    try:
+        follow_up = follow_up_create(
+            run=run,
+            columns=chosen,
+            message=message,
+            connection=connection,
+            catalog=_models(request),
+        )
+    except ContinuationRefused as refusal:
+        return again(str(refusal), 400)
     return go_to(request, follow_up)
+
+
+def _models(request) -> list | None:
+    """The catalog's models, which price a turn for its run's budget."""
+    catalog, _ = catalog_or_error(catalog_connection(request.user))
+    return catalog.models if catalog else None
 
 
 def _page_run(request, run: Run) -> Run:
@@ -130,7 +146,12 @@ def column_continue(request, run_id: int, position: int):
         response = again(refusal.message, 429)
         response["Retry-After"] = str(refusal.retry_after)
         return response
-    follow_up = tool_results_create(column=column, outputs=outputs, connection=connection)
+    try:
+        follow_up = tool_results_create(
+            column=column, outputs=outputs, connection=connection, catalog=_models(request)
+        )
+    except ContinuationRefused as refusal:
+        return again(str(refusal), 400)
     return go_to(request, follow_up)
 
 
