@@ -263,7 +263,7 @@ async def _fresh_app(bench: Bench, target: Target) -> None:
     await warm_up(target)
 
 
-def _wait_until_stored(timeout: float = 120) -> None:
+def _wait_until_stored(timeout: float = 300) -> None:
     """Waits for the app to store every stream it was sent away from."""
     from playground.models import Run
 
