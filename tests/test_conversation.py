@@ -118,7 +118,6 @@ def test_continuing_a_tool_call_replays_the_history_then_the_results(alice_clien
             {"type": "function_call_output", "call_id": "call_1", "output": "12 °C and rain"},
         ],
     }
-    assert list(continued.request_body) == list(build_body(params))  # same key order
 
 
 def test_several_calls_each_get_their_result_in_order(alice_client, alice):
