@@ -13,7 +13,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 
 from playground.estimates import requests_estimate
@@ -21,12 +20,11 @@ from playground.models import Run, RunColumn
 from playground.openrouter import (
     ModelInfo,
     assistant_message,
-    build_headers,
     function_call_item,
     function_call_output_item,
-    redact_headers,
     user_message,
 )
+from playground.runs import key_fields, request_fields
 from playground.upstream import Connection
 
 # How many turns a run page follows back (earlier turns shown) and forward (the latest).
@@ -200,13 +198,7 @@ def _run_continue(
     estimate = requests_estimate(bodies, catalog, run.budget) if catalog is not None else None
     if estimate is not None and (problem := estimate.budget_problem()):
         raise ContinuationRefused(problem)
-    headers = redact_headers(
-        build_headers(
-            api_key=connection.api_key,
-            app_url=settings.OPENROUTER_APP_URL,
-            app_title=settings.OPENROUTER_APP_TITLE,
-        )
-    )
+    request = request_fields(connection)
     with transaction.atomic():
         follow_up = Run.objects.create(
             owner=run.owner,
@@ -220,10 +212,7 @@ def _run_continue(
             # run page start it over.
             setup=run.setup,
             budget=run.budget,
-            key_source=connection.source,
-            key_hint=connection.key_hint,
-            key_label=connection.key_label,
-            api_key_id=connection.key_id,
+            **key_fields(connection),
         )
         RunColumn.objects.bulk_create(
             RunColumn(
@@ -231,9 +220,8 @@ def _run_continue(
                 position=position,
                 model=earlier.model,
                 previous=earlier,
-                request_url=f"{connection.base_url.rstrip('/')}/responses",
                 request_body=body,
-                request_headers=headers,
+                **request,
                 cost_estimate=estimate.columns[position].stored if estimate else None,
             )
             for position, ((earlier, _), body) in enumerate(zip(turns, bodies, strict=True))

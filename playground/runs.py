@@ -52,6 +52,30 @@ class BudgetExceeded(ValueError):
     """The run's worst case is over its budget (or unknown while it has one)."""
 
 
+def key_fields(connection: Connection) -> dict[str, Any]:
+    """A new run's record of the key it uses (never the key itself)."""
+    return {
+        "key_source": connection.source,
+        "key_hint": connection.key_hint,
+        "key_label": connection.key_label,
+        "api_key_id": connection.key_id,
+    }
+
+
+def request_fields(connection: Connection) -> dict[str, Any]:
+    """A new column's request URL and headers (key redacted), from the same settings the
+    shared client sends them from."""
+    headers = build_headers(
+        api_key=connection.api_key,
+        app_url=settings.OPENROUTER_APP_URL,
+        app_title=settings.OPENROUTER_APP_TITLE,
+    )
+    return {
+        "request_url": f"{connection.base_url.rstrip('/')}/responses",
+        "request_headers": redact_headers(headers),
+    }
+
+
 def run_create(
     *,
     owner,
@@ -64,20 +88,13 @@ def run_create(
     cost (playground/estimates.py).
 
     Raises BudgetExceeded, saving nothing, when the catalog shows the worst case over the
-    setup's budget. The headers come from the same settings the shared client sends
-    them from.
+    setup's budget.
     """
     setup = setup_normalize(setup)
     estimate = run_estimate(setup, catalog) if catalog is not None else None
     if estimate is not None and (problem := estimate.budget_problem()):
         raise BudgetExceeded(problem)
-    headers = redact_headers(
-        build_headers(
-            api_key=connection.api_key,
-            app_url=settings.OPENROUTER_APP_URL,
-            app_title=settings.OPENROUTER_APP_TITLE,
-        )
-    )
+    request = request_fields(connection)
     parameters = setup["parameters"]
     budget = setup["budget"]
     with transaction.atomic():
@@ -90,19 +107,15 @@ def run_create(
             reasoning_effort=parameters["reasoning_effort"] or "",
             setup=setup,
             budget=None if budget is None else Decimal(budget),
-            key_source=connection.source,
-            key_hint=connection.key_hint,
-            key_label=connection.key_label,
-            api_key_id=connection.key_id,
+            **key_fields(connection),
         )
         RunColumn.objects.bulk_create(
             RunColumn(
                 run=run,
                 position=position,
                 model=column["model"],
-                request_url=f"{connection.base_url.rstrip('/')}/responses",
                 request_body=build_body(setup_request_params(setup, position)),
-                request_headers=headers,
+                **request,
                 cost_estimate=estimate.columns[position].stored if estimate else None,
             )
             for position, column in enumerate(setup["columns"])

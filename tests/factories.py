@@ -8,9 +8,31 @@ from httpx_sse import connect_sse
 
 from playground.crypto import encrypt_secret
 from playground.models import ApiKey, Run
+from playground.openrouter import FunctionTool, JsonSchemaFormat
 from playground.presets import preset_create
 from playground.setups import setup_from_values
 from playground.upstream import connection_for
+
+# A function tool and a JSON schema the demo models answer (demo/tool-caller calls the
+# tool; demo/sloppy-json breaks the schema).
+WEATHER = FunctionTool(
+    name="get_weather",
+    description="The weather in a city.",
+    parameters={
+        "type": "object",
+        "properties": {"city": {"type": "string"}},
+        "required": ["city"],
+    },
+)
+PERSON = JsonSchemaFormat(
+    name="person",
+    schema={
+        "type": "object",
+        "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
+        "required": ["name", "age"],
+        "additionalProperties": False,
+    },
+)
 
 
 def a_setup(prompt="Name three rivers.", models=("demo/swift", "demo/echo"), **parameters):
@@ -93,23 +115,16 @@ def a_run_sending(owner, *requests, prompt: str = "Name three rivers.", parent=N
     (playground.openrouter.RequestParams), with options the compare form may not offer."""
     from playground.models import RunColumn
     from playground.openrouter import build_body
+    from playground.runs import key_fields, request_fields
 
     connection = connection_for(owner)
-    run = Run.objects.create(
-        owner=owner,
-        prompt=prompt,
-        parent=parent,
-        key_source=connection.source,
-        key_hint=connection.key_hint,
-        key_label=connection.key_label,
-        api_key_id=connection.key_id,
-    )
+    run = Run.objects.create(owner=owner, prompt=prompt, parent=parent, **key_fields(connection))
     for position, params in enumerate(requests):
         RunColumn.objects.create(
             run=run,
             position=position,
             model=params.model,
-            request_url=f"{connection.base_url}/responses",
             request_body=build_body(params),
+            **request_fields(connection),
         )
     return run

@@ -9,29 +9,12 @@ from django.template.loader import render_to_string
 
 from playground.models import RunColumn
 from playground.openrouter import (
-    FunctionTool,
-    JsonSchemaFormat,
     RequestParams,
     build_body,
 )
-from tests.factories import a_run_sending
+from tests.factories import PERSON, WEATHER, a_run_sending
 
 pytestmark = pytest.mark.django_db
-
-SCHEMA = JsonSchemaFormat(
-    name="person",
-    schema={
-        "type": "object",
-        "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
-        "required": ["name", "age"],
-        "additionalProperties": False,
-    },
-)
-WEATHER = FunctionTool(
-    name="get_weather",
-    description="The weather in a city.",
-    parameters={"type": "object", "properties": {"city": {"type": "string"}}},
-)
 
 
 def a_column(owner, params=None, **stored) -> RunColumn:
@@ -111,7 +94,7 @@ def test_calls_of_a_column_that_did_not_finish_cannot_be_answered(alice):
     assert 'data-testid="tool-results"' not in page
 
 
-def structured(alice, text, schema=SCHEMA, status="done"):
+def structured(alice, text, schema=PERSON, status="done"):
     params = RequestParams(model="demo/sloppy-json", prompt="A person", json_schema=schema)
     return shown(a_column(alice, params, output_text=text, status=status))
 
@@ -212,5 +195,5 @@ def test_a_column_without_a_generation_record_shows_no_panel(alice):
 
 
 def test_the_request_body_built_for_these_tests_is_the_real_one(alice):
-    params = RequestParams(model="demo/sloppy-json", prompt="A person", json_schema=SCHEMA)
+    params = RequestParams(model="demo/sloppy-json", prompt="A person", json_schema=PERSON)
     assert a_column(alice, params).request_body == build_body(params)

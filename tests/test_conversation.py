@@ -10,20 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from playground.models import Run, RunColumn
-from playground.openrouter import FunctionTool, RequestParams, build_body
-from tests.factories import a_run_sending
+from playground.openrouter import RequestParams, build_body
+from tests.factories import WEATHER, a_run_sending
 
 pytestmark = pytest.mark.django_db
-
-WEATHER = FunctionTool(
-    name="get_weather",
-    description="The weather in a city.",
-    parameters={
-        "type": "object",
-        "properties": {"city": {"type": "string"}},
-        "required": ["city"],
-    },
-)
 
 
 def user(text):

@@ -8,20 +8,10 @@ import pytest
 from django.urls import reverse
 
 from playground.models import Run, RunColumn
-from playground.openrouter import FunctionTool, JsonSchemaFormat, RequestParams
-from tests.factories import a_run, a_run_sending, run_events, session_cookies
+from playground.openrouter import RequestParams
+from tests.factories import PERSON, WEATHER, a_run, a_run_sending, run_events, session_cookies
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-WEATHER = FunctionTool(
-    name="get_weather",
-    description="The weather in a city.",
-    parameters={
-        "type": "object",
-        "properties": {"city": {"type": "string"}},
-        "required": ["city"],
-    },
-)
 
 
 @pytest.fixture
@@ -102,15 +92,7 @@ def test_web_search_citations_are_stored_and_listed(asgi_server, cookies, alice,
 
 
 def test_structured_output_is_checked_on_the_answer_as_streamed(asgi_server, cookies, alice, fake):
-    schema = JsonSchemaFormat(
-        name="person",
-        schema={
-            "type": "object",
-            "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
-            "required": ["name", "age"],
-            "additionalProperties": False,
-        },
-    )
+    schema = PERSON
     run = a_run_sending(
         alice,
         RequestParams(model="demo/swift", prompt="A person", json_schema=schema),

@@ -2,6 +2,8 @@
 column's tool calls. Each makes a new run that continues it (playground/conversations.py)
 and streams on its own page."""
 
+from collections.abc import Callable
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -19,7 +21,7 @@ from playground.conversations import (
 from playground.crypto import KeyUnavailable
 from playground.models import Run, RunColumn
 from playground.throttle import run_throttle
-from playground.upstream import catalog_connection, connection_for
+from playground.upstream import Connection, catalog_connection, connection_for
 from playground.views.catalog import catalog_or_error
 from playground.views.common import go_to, refuse_method, without_nul
 
@@ -70,36 +72,46 @@ def run_follow_up(request, run_id: int):
         chosen = [column for column in columns if str(column.position) == selected]
         if not chosen:
             return again("Choose a column of this run to send the message to.", 400)
+    return _next_turn(
+        request,
+        run,
+        again,
+        check=lambda: follow_up_check(columns=chosen, message=message),
+        create=lambda connection, catalog: follow_up_create(
+            run=run, columns=chosen, message=message, connection=connection, catalog=catalog
+        ),
+    )
+
+
+def _next_turn(
+    request,
+    run: Run,
+    again: Callable[[str, int], HttpResponse],
+    *,
+    check: Callable[[], object],
+    create: Callable[[Connection, list | None], Run],
+) -> HttpResponse:
+    """What every next turn goes through: the run's key, the checks that need no upstream
+    (before the turn counts against the run limits), the limits, then the new run, held
+    to the budget with the catalog's prices. A refusal comes back on the form."""
     try:
         connection = connection_for(request.user, run.api_key)
     except KeyUnavailable:
         return again(KEY_GONE, 400)
-    # The checks that need no upstream come before the run is counted against the limits.
     try:
-        follow_up_check(columns=chosen, message=message)
+        check()
     except ContinuationRefused as refusal:
         return again(str(refusal), 400)
     if refusal := run_throttle(owner=request.user):
         response = again(refusal.message, 429)
         response["Retry-After"] = str(refusal.retry_after)
         return response
+    catalog, _ = catalog_or_error(catalog_connection(request.user))
     try:
-        follow_up = follow_up_create(
-            run=run,
-            columns=chosen,
-            message=message,
-            connection=connection,
-            catalog=_models(request),
-        )
+        follow_up = create(connection, catalog.models if catalog else None)
     except ContinuationRefused as refusal:
         return again(str(refusal), 400)
     return go_to(request, follow_up)
-
-
-def _models(request) -> list | None:
-    """The catalog's models, which price a turn for its run's budget."""
-    catalog, _ = catalog_or_error(catalog_connection(request.user))
-    return catalog.models if catalog else None
 
 
 def _page_run(request, run: Run) -> Run:
@@ -134,25 +146,15 @@ def column_continue(request, run_id: int, position: int):
     run = column.run
     if not run.is_finished:
         return again("This run has not finished yet: wait for it, then continue.", 400)
-    try:
-        connection = connection_for(request.user, run.api_key)
-    except KeyUnavailable:
-        return again(KEY_GONE, 400)
-    try:
-        tool_results_check(column=column, outputs=outputs)
-    except ContinuationRefused as refusal:
-        return again(str(refusal), 400)
-    if refusal := run_throttle(owner=request.user):
-        response = again(refusal.message, 429)
-        response["Retry-After"] = str(refusal.retry_after)
-        return response
-    try:
-        follow_up = tool_results_create(
-            column=column, outputs=outputs, connection=connection, catalog=_models(request)
-        )
-    except ContinuationRefused as refusal:
-        return again(str(refusal), 400)
-    return go_to(request, follow_up)
+    return _next_turn(
+        request,
+        run,
+        again,
+        check=lambda: tool_results_check(column=column, outputs=outputs),
+        create=lambda connection, catalog: tool_results_create(
+            column=column, outputs=outputs, connection=connection, catalog=catalog
+        ),
+    )
 
 
 def _form_again(request, template: str, context: dict, status: int) -> HttpResponse:

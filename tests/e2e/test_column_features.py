@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from playground.models import Run, RunColumn
 from playground.openrouter import FunctionTool, JsonSchemaFormat, RequestParams
-from tests.factories import a_run_sending
+from tests.factories import PERSON, a_run_sending
 
 WEATHER = FunctionTool(
     name="get_weather",
@@ -17,15 +17,6 @@ WEATHER = FunctionTool(
         "type": "object",
         "properties": {"city": {"type": "string"}, "unit": {"type": "string"}},
         "required": ["city"],
-    },
-)
-PERSON = JsonSchemaFormat(
-    name="person",
-    schema={
-        "type": "object",
-        "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
-        "required": ["name", "age"],
-        "additionalProperties": False,
     },
 )
 
