@@ -97,6 +97,63 @@
     }
   });
 
+  // A column's settings come back from the server when its model changes. What the
+  // person did while they were on the way (opened them, typed, moved into a field) is
+  // carried over to the new ones, so nothing typed in the meantime is lost. Fields the
+  // new model does not take come back hidden and stay empty.
+  const keptSettings = new WeakMap();
+
+  function visibleFields(options) {
+    return options.querySelectorAll("input[name]:not([type=hidden]), select[name], textarea[name]");
+  }
+
+  function keepSettings(options) {
+    const active = document.activeElement;
+    const kept = { open: Boolean(options.querySelector("details[open]")), values: {}, focus: null };
+    visibleFields(options).forEach(function (field) {
+      kept.values[field.name] = field.type === "checkbox" ? field.checked : field.value;
+    });
+    if (active && active.name && options.contains(active)) {
+      kept.focus = { name: active.name, start: active.selectionStart, end: active.selectionEnd };
+    }
+    return kept;
+  }
+
+  function restoreSettings(options, kept) {
+    const details = options.querySelector("details");
+    if (details && kept.open) details.open = true;
+    visibleFields(options).forEach(function (field) {
+      if (!(field.name in kept.values)) return;
+      const value = kept.values[field.name];
+      if (field.type === "checkbox") {
+        field.checked = value;
+      } else if (field.tagName !== "SELECT" || field.querySelector("option[value='" + CSS.escape(value) + "']")) {
+        field.value = value;
+      }
+    });
+    const focused = kept.focus && options.querySelector("[name='" + CSS.escape(kept.focus.name) + "']");
+    if (focused && focused.type !== "hidden") {
+      focused.focus();
+      if (kept.focus.start !== null && focused.setSelectionRange) {
+        focused.setSelectionRange(kept.focus.start, kept.focus.end);
+      }
+    }
+  }
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    const target = event.detail.target;
+    const column = target && target.closest(".column-options") === target && target.closest("[data-testid=column]");
+    if (column) keptSettings.set(column, keepSettings(target));
+  });
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    const options = event.target;
+    const column = options.classList && options.classList.contains("column-options") && options.closest("[data-testid=column]");
+    if (!column || !keptSettings.has(column)) return;
+    restoreSettings(options, keptSettings.get(column));
+    keptSettings.delete(column);
+  });
+
   document.addEventListener("DOMContentLoaded", refreshColumns);
   document.addEventListener("htmx:afterSettle", refreshColumns);
 })();

@@ -113,3 +113,30 @@ def test_a_column_added_in_the_page_brings_its_own_settings(page, fake):
     assert "temperature" not in swift.request_body and "provider" not in swift.request_body
     assert echo.request_body["temperature"] == 0.7
     assert echo.request_body["provider"] == {"only": ["nearby-cloud"]}
+
+
+def test_what_is_typed_while_a_new_models_settings_load_is_kept(page, fake):
+    page.goto("/?models=demo/swift")
+    page.get_by_test_id("same-settings").uncheck()
+    settings = open_settings(page, 1)
+    expect(settings.get_by_test_id("col-temperature")).to_be_visible()
+    # The new model's settings are held on their way, while the person goes on typing.
+    held = []
+    page.route(lambda url: "/setup/column/" in url, lambda route: held.append(route))
+    settings.get_by_test_id("column-model").fill("demo/echo")
+    settings.get_by_test_id("column-model").press("Tab")
+    while not held:
+        page.wait_for_timeout(20)
+    settings.get_by_test_id("col-temperature").fill("0.7")
+    settings.get_by_test_id("col-provider_only").fill("nearby-cloud")
+    held[0].continue_()
+
+    expect(settings.get_by_test_id("column-options")).to_have_attribute("data-model", "demo/echo")
+    expect(settings.get_by_test_id("col-temperature")).to_be_visible()
+    expect(settings.get_by_test_id("col-temperature")).to_have_value("0.7")
+    expect(settings.get_by_test_id("col-provider_only")).to_have_value("nearby-cloud")
+    expect(settings.get_by_test_id("col-provider_only")).to_be_focused()
+    page.get_by_test_id("prompt").fill("Echo this.")
+    echo = run_and_wait(page, 1).columns.get()
+    assert echo.request_body["temperature"] == 0.7
+    assert echo.request_body["provider"] == {"only": ["nearby-cloud"]}
