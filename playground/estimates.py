@@ -3,11 +3,12 @@
 The prompt's tokens are estimated from its text at about CHARS_PER_TOKEN characters a
 token: the prompt, the instructions, the tools (name, description and parameters schema)
 and the structured output schema, plus IMAGE_TOKENS per image. The output is counted at
-its cap: the column's max output tokens, or when unset, the model's whole context length
-less the prompt (the catalog gives no other limit). A column with fallback models costs
-at worst what its dearest model costs. Prices are USD per token, as Decimal; an image's
-own per-image price and web search fees are not counted (the catalog we keep has no such
-prices), nor a provider charging more than the catalog's price.
+its cap: the smallest of the column's max output tokens, the most its model writes (the
+catalog's `top_provider.max_completion_tokens`) and the model's context length less the
+prompt. The model's fees are added: its price per request and per input image. A column
+with fallback models costs at worst what its dearest model costs. Prices are USD per
+token, as Decimal. Web search fees (charged per search or per result, as many as the model
+makes) are not counted, nor a provider charging more than the catalog's price.
 """
 
 import json
@@ -35,9 +36,11 @@ class ColumnEstimate:
     model: str
     prompt_tokens: int
     output_tokens: int | None  # the cap counted; None when unknown
-    output_limit: str  # what capped the output: "max output tokens" or "context length"
+    output_limit: str  # what capped the output: one of OUTPUT_LIMITS
     cost: Decimal | None  # USD at worst; None when a price or limit is unknown
     problem: str = ""  # why the cost is unknown
+    images: int = 0
+    fees: Decimal = Decimal(0)  # of the cost, USD for the request and its images
 
     @property
     def number(self) -> int:
@@ -50,6 +53,10 @@ class ColumnEstimate:
     @property
     def cost_number(self) -> str:
         return plain_decimal(self.cost)
+
+    @property
+    def fees_display(self) -> str:
+        return money_at_most(self.fees)
 
     @property
     def stored(self) -> Decimal | None:
@@ -130,6 +137,12 @@ def prompt_tokens(setup: dict[str, Any]) -> int:
     return math.ceil(characters / CHARS_PER_TOKEN) + IMAGE_TOKENS * len(setup["images"])
 
 
+@dataclass(frozen=True)
+class Prompt:
+    tokens: int  # estimated, images included
+    images: int
+
+
 def column_estimate(
     setup: dict[str, Any], position: int, catalog: Mapping[str, ModelInfo]
 ) -> ColumnEstimate:
@@ -138,16 +151,16 @@ def column_estimate(
     return _worst_case(
         position,
         (column["model"], *column["fallback_models"]),
-        prompt_tokens(setup),
+        Prompt(prompt_tokens(setup), len(setup["images"])),
         column_parameters(setup, position)["max_output_tokens"],
         catalog,
     )
 
 
-def body_prompt_tokens(body: dict[str, Any]) -> int:
-    """The estimated input tokens of a request body as stored: every text in it (the
-    whole conversation so far, instructions, tools, the schema) at CHARS_PER_TOKEN, each
-    image at IMAGE_TOKENS."""
+def body_prompt(body: dict[str, Any]) -> Prompt:
+    """The estimated input of a request body as stored: every text in it (the whole
+    conversation so far, instructions, tools, the schema) at CHARS_PER_TOKEN, each image
+    at IMAGE_TOKENS."""
     characters = images = 0
     pending: list[Any] = [body.get(key) for key in ("input", "instructions", "tools", "text")]
     while pending:
@@ -161,7 +174,7 @@ def body_prompt_tokens(body: dict[str, Any]) -> int:
                 images += 1
                 continue
             pending.extend(value.values())
-    return math.ceil(characters / CHARS_PER_TOKEN) + IMAGE_TOKENS * images
+    return Prompt(math.ceil(characters / CHARS_PER_TOKEN) + IMAGE_TOKENS * images, images)
 
 
 def requests_estimate(
@@ -175,7 +188,7 @@ def requests_estimate(
             _worst_case(
                 position,
                 (body["model"], *[m for m in body.get("models", []) if m != body["model"]]),
-                body_prompt_tokens(body),
+                body_prompt(body),
                 body.get("max_output_tokens"),
                 by_id,
             )
@@ -185,33 +198,55 @@ def requests_estimate(
     )
 
 
+# What may cap a column's output, as the estimate names it ("up to N tokens (its …)").
+OUTPUT_LIMITS = ("max output tokens", "output limit", "context length")
+
+
+def _output_cap(info: ModelInfo, tokens: int, max_output: int | None) -> tuple[int, str]:
+    """The most output tokens a column may be charged for, and what sets that: the
+    smallest of its max output tokens, its model's output limit and the context left
+    after the prompt. (0, "") when none is known."""
+    context_left = None if info.context_length is None else max(info.context_length - tokens, 0)
+    caps = [
+        (cap, name)
+        for cap, name in zip(
+            (max_output, info.max_completion_tokens, context_left), OUTPUT_LIMITS, strict=True
+        )
+        if cap is not None
+    ]
+    return min(caps, key=lambda cap: cap[0]) if caps else (0, "")
+
+
 def _worst_case(
     position: int,
     models: Sequence[str],
-    tokens: int,
+    prompt: Prompt,
     max_output: int | None,
     catalog: Mapping[str, ModelInfo],
 ) -> ColumnEstimate:
-    """The dearest of `models` for `tokens` in and up to `max_output` out (or the model's
-    context length when unset)."""
-    worst: tuple[Decimal, int, str] | None = None
+    """The dearest of `models` for `prompt` in, up to its output cap out, and its fees."""
+    worst: ColumnEstimate | None = None
     for model_id in models:
         info = catalog.get(model_id)
         if info is None or info.prompt_price is None or info.completion_price is None:
             problem = f"no price for {model_id}"
-        elif max_output is None and info.context_length is None:
-            problem = f"no max output tokens and no context length for {model_id}"
+        elif info.request_price is None or (prompt.images and info.image_price is None):
+            fee = "request" if info.request_price is None else "image"
+            problem = f"no price per {fee} for {model_id}"
+        elif not (cap := _output_cap(info, prompt.tokens, max_output))[1]:
+            problem = f"no max output tokens, output limit or context length for {model_id}"
         else:
-            limit = "max output tokens" if max_output is not None else "context length"
-            output = max_output if max_output is not None else max(info.context_length - tokens, 0)
-            cost = tokens * info.prompt_price + output * info.completion_price
-            if worst is None or cost > worst[0]:
-                worst = (cost, output, limit)
+            output, limit = cap
+            fees = info.request_price + prompt.images * (info.image_price or 0)
+            cost = prompt.tokens * info.prompt_price + output * info.completion_price + fees
+            if worst is None or cost > worst.cost:
+                worst = ColumnEstimate(
+                    position, models[0], prompt.tokens, output, limit, cost, "", prompt.images, fees
+                )
             continue
-        return ColumnEstimate(position, models[0], tokens, None, "", None, problem)
+        return ColumnEstimate(position, models[0], prompt.tokens, None, "", None, problem)
     assert worst is not None
-    cost, output, limit = worst
-    return ColumnEstimate(position, models[0], tokens, output, limit, cost)
+    return worst
 
 
 def run_estimate(setup: dict[str, Any], catalog: Iterable[ModelInfo]) -> RunEstimate:

@@ -1293,6 +1293,11 @@ class RunForm(SetupForm):
             return cleaned
         self._note_what_models_lack(setup)
         self.estimate = run_estimate(setup, self.catalog)
+        if setup["web_search"]:
+            self.notes.append(
+                "Web search is on: OpenRouter charges for it per search or per result, on "
+                "top of this estimate."
+            )
         if self.purpose == "run" and (problem := self.estimate.budget_problem()):
             self.add_error("budget", problem)
         return cleaned

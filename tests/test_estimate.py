@@ -2,6 +2,7 @@
 prices; the estimate shown as the form is edited; and the budget that refuses a run."""
 
 import json
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -76,6 +77,38 @@ def test_without_max_output_tokens_the_output_is_counted_up_to_the_context():
     assert column.cost == 100 * Decimal("0.000001") + 9_900 * Decimal("0.000002")
 
 
+def test_the_output_is_capped_by_the_least_of_max_output_its_models_limit_and_the_context():
+    limited = replace(model("a/limited"), max_completion_tokens=500)
+    (column,) = run_estimate(a_setup(models=("a/limited",)), [limited]).columns
+    assert (column.output_tokens, column.output_limit) == (500, "output limit")
+    (column,) = run_estimate(
+        a_setup(models=("a/limited",), max_output_tokens=200), [limited]
+    ).columns
+    assert (column.output_tokens, column.output_limit) == (200, "max output tokens")
+    small = replace(limited, context_length=400)
+    (column,) = run_estimate(a_setup(models=("a/limited",)), [small]).columns
+    assert (column.output_tokens, column.output_limit) == (300, "context length")
+
+
+def test_the_request_and_image_fees_are_added_and_an_unknown_one_makes_it_unknown():
+    vision = replace(
+        model("a/vision"), request_price=Decimal("0.0005"), image_price=Decimal("0.001")
+    )
+    images = ["https://example.com/a.png", "https://example.com/b.png"]
+    (column,) = run_estimate(a_setup(models=("a/vision",), images=images), [vision]).columns
+    assert column.fees == Decimal("0.0005") + 2 * Decimal("0.001")
+    tokens = 100 + 2 * IMAGE_TOKENS
+    assert column.cost == (
+        tokens * Decimal("0.000001") + 1000 * Decimal("0.000002") + Decimal("0.0025")
+    )
+    # An image price only matters when there are images.
+    unknown = replace(vision, image_price=None)
+    (column,) = run_estimate(a_setup(models=("a/vision",)), [unknown]).columns
+    assert column.cost == 100 * Decimal("0.000001") + 1000 * Decimal("0.000002") + Decimal("0.0005")
+    (column,) = run_estimate(a_setup(models=("a/vision",), images=images), [unknown]).columns
+    assert (column.cost, column.problem) == (None, "no price per image for a/vision")
+
+
 def test_a_columns_own_max_output_tokens_caps_its_output():
     setup = a_setup(
         models=("a/cheap", "a/cheap"),
@@ -131,7 +164,7 @@ def test_no_cap_and_no_context_is_unknown():
         a_setup(models=("a/unbounded",), max_output_tokens=None), CATALOG
     ).columns
     assert column.cost is None
-    assert column.problem == "no max output tokens and no context length for a/unbounded"
+    assert column.problem == "no max output tokens, output limit or context length for a/unbounded"
 
 
 def test_the_stored_estimate_is_rounded_up_to_twelve_places():
@@ -203,16 +236,36 @@ def test_the_estimate_grows_with_the_prompt(alice_client, fake):
     assert 'data-total="0.0012048"' in long
 
 
-def test_the_estimate_says_the_output_is_counted_to_the_context_when_uncapped(alice_client, fake):
+def test_the_estimate_says_what_caps_the_output_when_max_output_is_unset(alice_client, fake):
+    # demo/swift writes at most 16,384 tokens, well inside its context of 131,072.
     html = estimate_html(alice_client, models=["demo/swift"])
-    assert "up to 130972 output tokens (its context length)" in html
+    assert "up to 16384 output tokens (its output limit)" in html
+
+
+def test_the_estimate_shows_the_fees_for_the_request_and_its_images(alice_client, fake):
+    html = estimate_html(
+        alice_client,
+        models=["demo/markdown"],
+        max_output_tokens="100",
+        image_urls="https://example.com/cat.png\nhttps://example.com/dog.png",
+    )
+    # demo/markdown charges $0.0003 an image: 2 images, and 100 + 2 x 765 prompt tokens at
+    # $0.0000003, 100 output tokens at $0.0000025.
+    assert "plus $0.0006 in fees for the request and 2 images" in html
+    assert 'data-total="0.001339"' in html
+
+
+def test_the_estimate_says_web_search_fees_come_on_top(alice_client, fake):
+    note = "Web search is on: OpenRouter charges for it per search or per result"
+    assert note in estimate_html(alice_client, web_search="on", web_search_max_results="3")
+    assert note not in estimate_html(alice_client)
 
 
 def test_the_estimate_shows_the_budget_and_whether_the_run_fits(alice_client, fake):
-    fits = estimate_html(alice_client, max_output_tokens="1000", budget="0.01")
-    assert 'data-over="false"' in fits and "Within the budget of $0.01." in fits
-    over = estimate_html(alice_client, budget="0.01")
-    assert 'data-over="true"' in over and "over its budget of $0.01" in over
+    fits = estimate_html(alice_client, max_output_tokens="1000", budget="0.005")
+    assert 'data-over="false"' in fits and "Within the budget of $0.005." in fits
+    over = estimate_html(alice_client, budget="0.005")
+    assert 'data-over="true"' in over and "over its budget of $0.005" in over
 
 
 def test_the_estimate_warns_of_a_model_without_image_input(alice_client, fake):
@@ -257,7 +310,9 @@ def test_a_run_over_its_budget_is_refused_and_nothing_is_saved(alice_client, fak
     response = post_run(alice_client, models=("demo/swift", "demo/echo"), budget="0.001")
     assert response["HX-Retarget"] == "#compare-form"
     html = response.content.decode()
-    assert "At worst this run costs $0.056, over its budget of $0.001." in html
+    # swift: 5 tokens at $0.0000001 and its 16,384 output limit at $0.0000004; echo: 5 at
+    # $0.00000002 and 32,763 (its context less the prompt) at $0.00000008: $0.00917524.
+    assert "At worst this run costs $0.0092, over its budget of $0.001." in html
     assert 'data-testid="budget-error"' in html
     assert not Run.objects.exists() and not RunColumn.objects.exists()
 
@@ -284,7 +339,7 @@ def test_run_create_refuses_a_setup_over_its_budget_given_the_catalog(alice, fak
 
 
 def test_a_request_body_is_priced_by_all_its_text_and_images():
-    from playground.estimates import body_prompt_tokens
+    from playground.estimates import Prompt, body_prompt
 
     body = {
         "model": "demo/markdown",
@@ -298,4 +353,4 @@ def test_a_request_body_is_priced_by_all_its_text_and_images():
         ],
     }  # fmt: skip
     words = len("message") + len("user") + len("input_text")  # the item's own strings
-    assert body_prompt_tokens(body) == -(-(40 + 20 + words) // 4) + 765
+    assert body_prompt(body) == Prompt(-(-(40 + 20 + words) // 4) + 765, 1)

@@ -79,6 +79,36 @@ def test_router_prices_of_minus_one_are_unknown():
     assert model.free is False
 
 
+def test_fees_and_the_output_limit_are_read_with_none_listed_as_no_fee():
+    body = {
+        "data": [
+            {
+                "id": "v/vision",
+                "pricing": {
+                    "prompt": "0",
+                    "completion": "0",
+                    "request": "0.0005",
+                    "image": "0.001",
+                },
+                "top_provider": {"context_length": 8000, "max_completion_tokens": 4096},
+            },
+            {"id": "v/plain", "pricing": {"prompt": "0", "completion": "0"}, "top_provider": None},
+            {
+                "id": "v/odd",
+                "pricing": {"prompt": "0", "completion": "0", "request": "-1", "image": "x"},
+                "top_provider": {"max_completion_tokens": 0},
+            },
+        ]
+    }
+
+    odd, plain, vision = parse_models(body)
+
+    assert (vision.request_price, vision.image_price) == (Decimal("0.0005"), Decimal("0.001"))
+    assert vision.max_completion_tokens == 4096
+    assert (plain.request_price, plain.image_price, plain.max_completion_tokens) == (0, 0, None)
+    assert (odd.request_price, odd.image_price, odd.max_completion_tokens) == (None, None, None)
+
+
 def test_it_tolerates_sparse_and_broken_entries():
     body = {"data": [{"name": "no id"}, "junk", {"id": "m/plain", "pricing": {"prompt": "free"}}]}
 

@@ -27,6 +27,10 @@ class ModelInfo:
     input_modalities: tuple[str, ...] = ()
     output_modalities: tuple[str, ...] = ()
     supported_parameters: frozenset[str] = field(default_factory=frozenset)
+    # The most its top provider writes in one answer; None when the catalog gives none.
+    max_completion_tokens: int | None = None
+    request_price: Decimal | None = Decimal(0)  # USD per request; None when unknown
+    image_price: Decimal | None = Decimal(0)  # USD per input image; None when unknown
 
     @property
     def tools(self) -> bool:
@@ -122,6 +126,7 @@ def _model_info(entry: dict) -> ModelInfo:
     pricing = as_dict(entry.get("pricing"))
     architecture = as_dict(entry.get("architecture"))
     context_length = entry.get("context_length")
+    max_completion = as_dict(entry.get("top_provider")).get("max_completion_tokens")
     supported = frozenset(
         name for name in as_list(entry.get("supported_parameters")) if isinstance(name, str)
     )
@@ -138,6 +143,9 @@ def _model_info(entry: dict) -> ModelInfo:
         input_modalities=_names(architecture.get("input_modalities")) or inputs,
         output_modalities=_names(architecture.get("output_modalities")) or outputs,
         supported_parameters=supported,
+        max_completion_tokens=max_completion if _positive(max_completion) else None,
+        request_price=_fee(pricing.get("request")),
+        image_price=_fee(pricing.get("image")),
     )
 
 
@@ -159,3 +167,12 @@ def _price(value: Any) -> Decimal | None:
     price = as_decimal(value)
     # Routers such as openrouter/auto price at "-1": variable, so unknown.
     return price if price is not None and price >= 0 else None
+
+
+def _fee(value: Any) -> Decimal | None:
+    """An optional price: none listed is no fee; one listed but unreadable or "-1" is unknown."""
+    return Decimal(0) if value is None or value == "" else _price(value)
+
+
+def _positive(value: Any) -> bool:
+    return is_int(value) and value > 0
