@@ -22,6 +22,7 @@ from playground.openrouter import (
     assistant_message,
     function_call_item,
     function_call_output_item,
+    reasoning_item,
     user_message,
 )
 from playground.runs import key_fields, request_fields
@@ -60,9 +61,10 @@ def tool_results_refusal(column: RunColumn) -> str:
 
 
 def column_output_items(column: RunColumn) -> list[dict[str, Any]]:
-    """What the column answered, as input items for its next turn: its message (if it
-    wrote any text), then each tool call with its ids."""
-    items = []
+    """What the column answered, as input items for its next turn: its reasoning where
+    it came back as a blob (asked for with `include`), its message (if it wrote any
+    text), then each tool call with its ids."""
+    items = _reasoning_items(column)
     if column.output_text:
         items.append(assistant_message(_message_id(column), column.output_text))
     for number, call in enumerate(column.tool_calls or []):
@@ -88,11 +90,34 @@ def column_history(column: RunColumn) -> list[dict[str, Any]]:
     return earlier + column_output_items(column)
 
 
+def _response_output(column: RunColumn) -> list[Any]:
+    """The output items of the column's final response object, as stored."""
+    response = column.response if isinstance(column.response, dict) else {}
+    output = response.get("output")
+    return output if isinstance(output, list) else []
+
+
+def _reasoning_items(column: RunColumn) -> list[dict[str, Any]]:
+    """The column's reasoning items that carry `encrypted_content`, to send back unchanged;
+    reasoning that came only as readable text is shown, not replayed."""
+    return [
+        reasoning_item(
+            str(item.get("id") or ""),
+            [part for part in item.get("summary") or [] if isinstance(part, dict)],
+            item["encrypted_content"],
+        )
+        for item in _response_output(column)
+        if isinstance(item, dict)
+        and item.get("type") == "reasoning"
+        and isinstance(item.get("encrypted_content"), str)
+        and item["encrypted_content"]
+    ]
+
+
 def _message_id(column: RunColumn) -> str:
     """The id of the answer's message item, which a replayed assistant message must
     carry; the final response object has it."""
-    output = (column.response or {}).get("output") if isinstance(column.response, dict) else None
-    for item in output if isinstance(output, list) else []:
+    for item in _response_output(column):
         if isinstance(item, dict) and item.get("type") == "message" and item.get("id"):
             return str(item["id"])
     return f"msg_{column.generation_id or column.pk}"

@@ -85,13 +85,16 @@ def run_create(
 ) -> Run:
     """Stores a run of a valid setup (playground/setups.py, any version) and, per column,
     the exact request it will send (key redacted) and, given the catalog, its worst-case
-    cost (playground/estimates.py).
+    cost (playground/estimates.py). A column whose model (or a fallback) reasons asks for
+    its reasoning back (`include`), so that a next turn can send it again.
 
     Raises BudgetExceeded, saving nothing, when the catalog shows the worst case over the
     setup's budget.
     """
     setup = setup_normalize(setup)
+    catalog = None if catalog is None else list(catalog)
     estimate = run_estimate(setup, catalog) if catalog is not None else None
+    reasoners = {model.id for model in catalog or () if model.reasoning}
     if estimate is not None and (problem := estimate.budget_problem()):
         raise BudgetExceeded(problem)
     request = request_fields(connection)
@@ -114,7 +117,15 @@ def run_create(
                 run=run,
                 position=position,
                 model=column["model"],
-                request_body=build_body(setup_request_params(setup, position)),
+                request_body=build_body(
+                    setup_request_params(
+                        setup,
+                        position,
+                        keep_reasoning=bool(
+                            reasoners & {column["model"], *column["fallback_models"]}
+                        ),
+                    )
+                ),
                 **request,
                 cost_estimate=estimate.columns[position].stored if estimate else None,
             )

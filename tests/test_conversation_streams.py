@@ -10,6 +10,7 @@ from django.urls import reverse
 from playground.models import Run, RunColumn
 from playground.openrouter import RequestParams
 from tests.factories import PERSON, WEATHER, a_run, a_run_sending, run_events, session_cookies
+from tests.test_setup_request_bodies import post_run
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -74,6 +75,45 @@ def test_a_follow_up_is_answered_by_each_column_from_its_own_history(
     done = dict(events)["done"]
     assert f'id="follow-up-{turn2.pk}" data-testid="follow-up" hx-swap-oob="true"' in done
     assert f'action="/runs/{turn2.pk}/follow-up/"' in done
+
+
+def test_a_reasoning_models_encrypted_reasoning_is_asked_for_and_sent_back_next_turn(
+    asgi_server, alice_client, cookies, alice, fake
+):
+    post_run(alice_client, models=("demo/summarizer", "demo/swift"), reasoning_summary="auto")
+    run = Run.objects.get()
+    summarizer, swift = run.columns.order_by("position")
+    # Only the column whose model reasons asks for its reasoning back.
+    assert summarizer.request_body["include"] == ["reasoning.encrypted_content"]
+    assert "include" not in swift.request_body
+    run_events(asgi_server, cookies, run)
+    summarizer.refresh_from_db()
+    assert summarizer.reasoning_encrypted
+    [reasoning] = [item for item in summarizer.response["output"] if item["type"] == "reasoning"]
+    assert reasoning["encrypted_content"] and reasoning["summary"]
+
+    alice_client.post(reverse("run-follow-up", args=[run.pk]), {"message": "And then?"})
+    turn2 = Run.objects.get(parent=run)
+    events = run_events(asgi_server, cookies, turn2)
+
+    again = RunColumn.objects.get(run=turn2, position=0)
+    assert again.status == "done", again.error  # the fake took the replayed item
+    sent = again.request_body["input"]
+    # The first question, the reasoning unchanged, the answer, the new question.
+    assert [item.get("role", item["type"]) for item in sent] == [
+        "user",
+        "reasoning",
+        "assistant",
+        "user",
+    ]
+    assert sent[1] == {
+        "type": "reasoning",
+        "id": reasoning["id"],
+        "summary": reasoning["summary"],
+        "encrypted_content": reasoning["encrypted_content"],
+    }
+    assert again.request_body["include"] == ["reasoning.encrypted_content"]
+    assert [name for name, _ in events][-1] == "done"
 
 
 def test_web_search_citations_are_stored_and_listed(asgi_server, cookies, alice, fake):

@@ -13,6 +13,7 @@ from playground.openrouter import (
     build_headers,
     function_call_item,
     function_call_output_item,
+    reasoning_item,
     redact_headers,
     redact_key,
     user_message,
@@ -280,7 +281,12 @@ def test_every_option_together_gives_the_exact_json_in_the_documented_key_order(
         prompt="What is in this image?",
         instructions="You are terse.",
         images=("https://example.com/cat.jpg",),
-        history=(user_message("Hello"), assistant_message("msg_tmp_1", "Hi!")),
+        history=(
+            user_message("Hello"),
+            reasoning_item("rs_1", [{"type": "summary_text", "text": "Greet."}], "gAAA.eyJ9"),
+            assistant_message("msg_tmp_1", "Hi!"),
+        ),
+        keep_reasoning=True,
         tools=(WEATHER,),
         web_search_max_results=3,
         tool_choice="auto",
@@ -313,6 +319,8 @@ def test_every_option_together_gives_the_exact_json_in_the_documented_key_order(
         '"instructions":"You are terse.",'
         '"input":['
         '{"type":"message","role":"user","content":[{"type":"input_text","text":"Hello"}]},'
+        '{"type":"reasoning","id":"rs_1","summary":[{"type":"summary_text","text":"Greet."}],'
+        '"encrypted_content":"gAAA.eyJ9"},'
         '{"type":"message","role":"assistant","id":"msg_tmp_1","status":"completed",'
         '"content":[{"type":"output_text","text":"Hi!","annotations":[]}]},'
         '{"type":"message","role":"user","content":['
@@ -324,6 +332,7 @@ def test_every_option_together_gives_the_exact_json_in_the_documented_key_order(
         '{"type":"openrouter:web_search","parameters":{"max_results":3}}],'
         '"tool_choice":"auto",'
         '"reasoning":{"effort":"low","summary":"auto"},'
+        '"include":["reasoning.encrypted_content"],'
         '"text":{"format":{"type":"json_schema","name":"answer","schema":'
         '{"type":"object","properties":{"a":{"type":"string"}},"required":["a"],'
         '"additionalProperties":false},"strict":true},"verbosity":"medium"},'

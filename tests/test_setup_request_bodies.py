@@ -63,6 +63,7 @@ def test_every_run_parameter_is_sent_as_typed(alice_client, fake):
         "instructions": "Be brief.",
         "input": [USER_MESSAGE],
         "reasoning": {"effort": "low", "summary": "detailed"},
+        "include": ["reasoning.encrypted_content"],
         "text": {"verbosity": "high"},
         "max_output_tokens": 256,
         "temperature": 0.3,
@@ -169,8 +170,15 @@ def test_every_routing_setting_and_fallback_models(alice_client, fake):
         "max_price": {"prompt": 0.5, "completion": 1.25},
     }
     assert body["models"] == ["demo/swift", "demo/echo", "demo/markdown"]
+    assert "include" not in body  # none of them reasons
     routing = Run.objects.get().setup["columns"][0]["routing"]
     assert routing["max_price_prompt"] == "0.5" and routing["max_price_completion"] == "1.25"
+
+
+def test_a_column_with_a_reasoning_fallback_asks_for_its_reasoning_back(alice_client, fake):
+    (body,) = bodies(post_run(alice_client, **{"col-fallback_models": "demo/reasoner"}))
+    assert body["models"] == ["demo/swift", "demo/reasoner"]
+    assert body["include"] == ["reasoning.encrypted_content"]
 
 
 def test_function_tools_and_a_named_tool_choice(alice_client, fake):

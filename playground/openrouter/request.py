@@ -13,6 +13,8 @@ from typing import Any
 REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
 REASONING_SUMMARIES = ("auto", "concise", "detailed")
 VERBOSITIES = ("low", "medium", "high")
+# What `include` asks for: reasoning an upstream would otherwise keep to itself.
+ENCRYPTED_REASONING = "reasoning.encrypted_content"
 TOOL_CHOICES = ("auto", "none", "required")
 PROVIDER_SORTS = ("price", "throughput", "latency")
 DATA_COLLECTION = ("allow", "deny")
@@ -154,6 +156,9 @@ class RequestParams:
     fallback_models: tuple[str, ...] = ()
     images: tuple[str, ...] = ()
     history: tuple[dict, ...] = ()
+    # Ask for the reasoning as an opaque blob, so the next turn can send it back: the
+    # API keeps nothing between calls (SPEC §2, `include`).
+    keep_reasoning: bool = False
 
     def __post_init__(self) -> None:
         for name in ("tools", "fallback_models", "images", "history"):
@@ -231,6 +236,8 @@ def build_body(params: RequestParams) -> dict[str, Any]:
     }
     if any(value is not None for value in reasoning.values()):
         body["reasoning"] = {name: value for name, value in reasoning.items() if value is not None}
+    if params.keep_reasoning:
+        body["include"] = [ENCRYPTED_REASONING]
     text: dict[str, Any] = {}
     if params.json_schema is not None:
         text["format"] = params.json_schema.to_api()
@@ -287,6 +294,17 @@ def assistant_message(id: str, text: str) -> dict[str, Any]:
         "id": id,
         "status": "completed",
         "content": [{"type": "output_text", "text": text, "annotations": []}],
+    }
+
+
+def reasoning_item(id: str, summary: list, encrypted_content: str) -> dict[str, Any]:
+    """Earlier reasoning replayed as it came: its summary parts and its opaque blob,
+    unchanged (SPEC §2.1)."""
+    return {
+        "type": "reasoning",
+        "id": id,
+        "summary": summary,
+        "encrypted_content": encrypted_content,
     }
 
 
