@@ -83,8 +83,67 @@ def test_a_list_of_types_accepts_any_of_them():
     assert messages(1, schema) == ["$: should be a string or null, not an integer"]
 
 
-def test_unknown_keywords_are_not_checked():
-    assert messages("x", {"type": "string", "pattern": "^y$", "minLength": 5}) == []
+def test_pattern_format_and_unknown_keywords_are_not_checked():
+    schema = {"type": "string", "pattern": "^y$", "format": "email", "x-unknown": 1}
+    assert messages("x", schema) == []
+
+
+def test_const_and_the_number_limits():
+    assert messages("b", {"const": "a"}) == ['$: should be "a"']
+    assert messages(5, {"minimum": 5, "maximum": 5}) == []
+    assert messages(4, {"minimum": 5}) == ["$: should be at least 5"]
+    assert messages(5, {"exclusiveMinimum": 5}) == ["$: should be more than 5"]
+    assert messages(6.5, {"maximum": 6}) == ["$: should be at most 6"]
+    assert messages(6, {"exclusiveMaximum": 6}) == ["$: should be less than 6"]
+    # Exactly, in decimal: 0.3 is a multiple of 0.1 although not in binary floats.
+    assert messages(0.3, {"multipleOf": 0.1}) == []
+    assert messages(0.35, {"multipleOf": 0.1}) == ["$: should be a multiple of 0.1"]
+    assert messages(1e308, {"multipleOf": 1e-308}) == []  # too many digits: not refused
+    assert messages(True, {"minimum": 5}) == []  # a limit is for numbers only
+
+
+def test_the_size_limits_of_strings_arrays_and_objects():
+    assert messages("héllo", {"minLength": 5, "maxLength": 5}) == []
+    assert messages("hi", {"minLength": 3}) == ["$: has 2 characters, fewer than 3"]
+    assert messages([1, 2, 3], {"maxItems": 2}) == ["$: has 3 items, more than 2"]
+    assert messages([], {"minItems": 1}) == ["$: has 0 items, fewer than 1"]
+    assert messages({"a": 1}, {"minProperties": 2}) == ["$: has 1 property, fewer than 2"]
+    assert messages({}, {"minProperties": 1}) == ["$: has 0 properties, fewer than 1"]
+    assert messages([1, [2], 1], {"uniqueItems": True}) == ["$[2]: repeats an earlier item"]
+    assert messages([1, True], {"uniqueItems": True}) == []  # JSON's true is not 1
+
+
+def test_any_one_and_all_of():
+    either = {"anyOf": [{"type": "string"}, {"type": "integer", "minimum": 0}]}
+    assert messages("x", either) == messages(3, either) == []
+    assert messages(-1, either) == [
+        "$: should match any of the 2 forms the schema allows, and matches 0"
+    ]
+    one = {"oneOf": [{"type": "integer"}, {"type": "number"}]}
+    assert messages(1.5, one) == []
+    assert messages(1, one) == [
+        "$: should match exactly one of the 2 forms the schema allows, and matches 2"
+    ]
+    both = {"allOf": [{"required": ["a"]}, {"required": ["b"]}]}
+    assert messages({"a": 1}, both) == ['$: the required property "b" is missing']
+
+
+def test_references_to_defs_are_followed_and_a_schema_may_refer_to_itself():
+    tree = {
+        "$defs": {"node": {"type": "object", "properties": {"kids": {"$ref": "#/$defs/list"}}}},
+        "definitions": {"list": {"type": "array", "items": {"$ref": "#/$defs/node"}}},
+        "$ref": "#/$defs/node",
+    }
+    tree["$defs"]["list"] = tree["definitions"]["list"]
+    assert messages({"kids": [{"kids": []}]}, tree) == []
+    assert messages({"kids": [{"kids": 3}]}, tree) == [
+        "$.kids[0].kids: should be an array, not an integer"
+    ]
+    assert messages(1, {"$ref": "#/$defs/missing"}) == [
+        '$: the schema\'s reference "#/$defs/missing" is not found'
+    ]
+    looping = {"$ref": "#"}
+    assert messages(1, looping) == ["$: nested too deeply to check"]
 
 
 def test_a_hostile_answer_cannot_exhaust_the_checker():
@@ -102,6 +161,17 @@ def test_a_hostile_answer_cannot_exhaust_the_checker():
     assert errors and errors[0].endswith("nested too deeply to check")
     too_many = {"type": "array", "items": {"type": "string"}}
     assert len(messages(list(range(100)), too_many)) == 10
+    # Branches inside branches at every level would take 2^depth checks: the work stops.
+    branching = {"anyOf": [{"type": "array", "items": {"$ref": "#"}}, {"type": "string"}]}
+    branching["anyOf"].append({"type": "array", "items": {"$ref": "#"}})
+    value = []
+    current = value
+    for _ in range(40):
+        current.append([])
+        current = current[0]
+    current.append(1)
+    errors = messages(value, branching)
+    assert errors[-1] == "$: too large to check in full; only what is above was found"
 
 
 @pytest.mark.parametrize(
