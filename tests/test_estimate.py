@@ -251,7 +251,7 @@ def test_the_estimate_shows_the_fees_for_the_request_and_its_images(alice_client
     )
     # demo/markdown charges $0.0003 an image: 2 images, and 100 + 2 x 765 prompt tokens at
     # $0.0000003, 100 output tokens at $0.0000025.
-    assert "plus $0.0006 in fees for the request and 2 images" in html
+    assert "plus $0.0006 in the model's fees per request and per image (2 images)" in html
     assert 'data-total="0.001339"' in html
 
 
