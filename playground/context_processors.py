@@ -2,7 +2,12 @@ from playground.upstream import key_source_for
 
 
 def connection(request):
-    """Lets every page show the demo banner when this person's responses are simulated."""
+    """Lets every page show the demo banner when this person's responses are simulated.
+    Asked only by templates that show it (a page's frame, not its htmx fragments), so a
+    fragment costs no query for it."""
     user = getattr(request, "user", None)
-    signed_in = user is not None and user.is_authenticated
-    return {"demo_mode": signed_in and key_source_for(user) == "demo"}
+
+    def demo_mode() -> bool:
+        return user is not None and user.is_authenticated and key_source_for(user) == "demo"
+
+    return {"demo_mode": demo_mode}

@@ -30,6 +30,23 @@ def test_without_keys_a_run_is_simulated(alice_client, fake):
     assert Run.objects.get().key_source == "demo"
 
 
+def test_an_htmx_fragment_does_not_look_up_the_demo_banner(alice_client, fake):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def key_checks(path: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert alice_client.get(path).status_code == 200
+        return sum('"playground_apikey"' in query["sql"] for query in queries)
+
+    # A column's settings ask which model list applies, and nothing about the banner they
+    # do not show; the page around them asks for the banner too.
+    fragment = "/setup/column/?models=demo/swift"
+    assert key_checks(fragment) == 1
+    assert key_checks("/") > 1
+    assert "demo-banner" not in alice_client.get(fragment).content.decode()
+
+
 def test_without_own_keys_the_server_key_is_used_when_allowed(alice_client, upstream, settings):
     settings.OPENROUTER_API_KEY = SERVER_KEY
     post_run(alice_client)
