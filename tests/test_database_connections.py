@@ -70,9 +70,7 @@ def test_a_not_found_page_leaves_no_database_connection_open(
     assert still_open(opened) == []
 
 
-def test_a_bad_request_page_leaves_no_database_connection_open(
-    server, alice, client, opened, settings
-):
+def test_a_bad_request_page_opens_no_database_connection(server, alice, client, opened, settings):
     too_large = b"a" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
     with logged_in(server, client, alice) as http:
         # With a CSRF cookie the check goes on to read the body, which is refused.
@@ -85,8 +83,9 @@ def test_a_bad_request_page_leaves_no_database_connection_open(
 
     assert response.status_code == 400
     assert "The request could not be read" in response.text
-    assert opened
-    assert still_open(opened) == []
+    # The body is refused before the view and the page is static: a malformed request
+    # costs no database connection, so it can leave none open.
+    assert opened == []
 
 
 def test_an_ordinary_page_leaves_no_database_connection_open(server, alice, client, opened):
