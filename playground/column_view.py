@@ -8,12 +8,12 @@ end on the event loop, where no query may run.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from typing import Any
 
 from playground.conversations import continue_refusal
 from playground.models import RunColumn
+from playground.openrouter import Generation, stored_generation
 from playground.rendering import SourceLink, pretty_json, source_links
 from playground.schema_check import StructuredOutput, json_schema_format, structured_output
 
@@ -33,15 +33,7 @@ class GenerationView:
     """What OpenRouter recorded of the generation (`GET /generation`), or why not."""
 
     error: str = ""
-    provider_name: str = ""
-    model: str = ""
-    generation_time_ms: int | None = None
-    latency_ms: int | None = None
-    native_tokens_prompt: int | None = None
-    native_tokens_completion: int | None = None
-    native_tokens_reasoning: int | None = None
-    native_tokens_cached: int | None = None
-    total_cost: Decimal | None = None
+    record: Generation | None = None
 
 
 class ColumnView:
@@ -122,33 +114,4 @@ def generation_view(stored: Any) -> GenerationView | None:
         return None
     if stored.get("error"):
         return GenerationView(error=str(stored["error"]))
-    return GenerationView(
-        provider_name=_text(stored.get("provider_name")),
-        model=_text(stored.get("model")),
-        generation_time_ms=_count(stored.get("generation_time_ms")),
-        latency_ms=_count(stored.get("latency_ms")),
-        native_tokens_prompt=_count(stored.get("native_tokens_prompt")),
-        native_tokens_completion=_count(stored.get("native_tokens_completion")),
-        native_tokens_reasoning=_count(stored.get("native_tokens_reasoning")),
-        native_tokens_cached=_count(stored.get("native_tokens_cached")),
-        total_cost=_decimal(stored.get("total_cost")),
-    )
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _count(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _decimal(value: Any) -> Decimal | None:
-    # Stored as a string: a float would round a cost such as 0.0000225.
-    if not isinstance(value, str | int) or isinstance(value, bool):
-        return None
-    try:
-        number = Decimal(value)
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
+    return GenerationView(record=stored_generation(stored))

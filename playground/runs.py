@@ -3,6 +3,7 @@
 import logging
 import time
 from collections.abc import Iterable
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -284,17 +285,7 @@ def run_fail(run: Run, columns: list[RunColumn], *, message: str) -> None:
 def generation_record(generation: Generation) -> dict[str, Any]:
     """A generation record as stored on its column (`RunColumn.generation`); the cost as
     a string, so that it is kept exactly as billed."""
-    return {
-        "provider_name": generation.provider_name,
-        "model": generation.model,
-        "generation_time_ms": generation.generation_time_ms,
-        "latency_ms": generation.latency_ms,
-        "native_tokens_prompt": generation.native_tokens_prompt,
-        "native_tokens_completion": generation.native_tokens_completion,
-        "native_tokens_reasoning": generation.native_tokens_reasoning,
-        "native_tokens_cached": generation.native_tokens_cached,
-        "total_cost": plain_decimal(generation.total_cost) or None,
-    }
+    return asdict(generation) | {"total_cost": plain_decimal(generation.total_cost) or None}
 
 
 def generation_failure(message: str) -> dict[str, str]:

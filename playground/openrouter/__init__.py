@@ -40,7 +40,7 @@ from .events import (
     parse_event,
 )
 from .fold import Citation, FunctionCall, ResponseFold, Usage
-from .generation import Generation, parse_generation
+from .generation import Generation, parse_generation, stored_generation
 from .key import KeyInfo, parse_key_info
 from .request import (
     DATA_COLLECTION,
@@ -131,5 +131,6 @@ __all__ = [
     "reasoning_item",
     "redact_headers",
     "redact_key",
+    "stored_generation",
     "user_message",
 ]
