@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from playground.conversations import continue_refusal
+from playground.conversations import tool_results_refusal
 from playground.models import RunColumn
 from playground.openrouter import Generation, stored_generation
 from playground.rendering import SourceLink, pretty_json, source_links
@@ -41,14 +41,6 @@ class ColumnView:
 
     def __init__(self, column: RunColumn) -> None:
         self.column = column
-
-    @property
-    def served_model(self) -> str:
-        return self.column.served_model
-
-    @property
-    def served_provider(self) -> str:
-        return self.column.served_provider
 
     @property
     def served_other_model(self) -> bool:
@@ -83,11 +75,7 @@ class ColumnView:
     @property
     def can_answer_tools(self) -> bool:
         """The column ended on tool calls: the person may give their results."""
-        return bool(self.tool_calls) and self.column.status == RunColumn.Status.DONE
-
-    @property
-    def continue_refusal(self) -> str:
-        return continue_refusal(self.column)
+        return not tool_results_refusal(self.column)
 
     @cached_property
     def structured(self) -> StructuredOutput | None:

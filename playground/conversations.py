@@ -26,12 +26,13 @@ from playground.openrouter import (
     user_message,
 )
 from playground.runs import key_fields, request_fields
+from playground.setup_forms import MAX_PROMPT_CHARS
 from playground.upstream import Connection
 
 # How many turns a run page follows back (earlier turns shown) and forward (the latest).
 MAX_TURNS = 50
-# A tool result or follow-up message longer than this is refused, as a prompt is.
-MAX_MESSAGE_CHARS = 100_000
+# A tool result or follow-up message longer than a prompt may be is refused.
+MAX_MESSAGE_CHARS = MAX_PROMPT_CHARS
 
 
 class ContinuationRefused(ValueError):

@@ -143,20 +143,6 @@ class Prompt:
     images: int
 
 
-def column_estimate(
-    setup: dict[str, Any], position: int, catalog: Mapping[str, ModelInfo]
-) -> ColumnEstimate:
-    """Column `position`'s worst case: its dearest model (its own or a fallback)."""
-    column = setup["columns"][position]
-    return _worst_case(
-        position,
-        (column["model"], *column["fallback_models"]),
-        Prompt(prompt_tokens(setup), len(setup["images"])),
-        column_parameters(setup, position)["max_output_tokens"],
-        catalog,
-    )
-
-
 def body_prompt(body: dict[str, Any]) -> Prompt:
     """The estimated input of a request body as stored: every text in it (the whole
     conversation so far, instructions, tools, the schema) at CHARS_PER_TOKEN, each image
@@ -254,9 +240,18 @@ def run_estimate(setup: dict[str, Any], catalog: Iterable[ModelInfo]) -> RunEsti
     setup = setup_normalize(setup)
     by_id = {model.id: model for model in catalog}
     budget = setup["budget"]
+    prompt = Prompt(prompt_tokens(setup), len(setup["images"]))  # the same for every column
     return RunEstimate(
         columns=tuple(
-            column_estimate(setup, position, by_id) for position in range(len(setup["columns"]))
+            # Each column's worst case: its dearest model (its own or a fallback).
+            _worst_case(
+                position,
+                (column["model"], *column["fallback_models"]),
+                prompt,
+                column_parameters(setup, position)["max_output_tokens"],
+                by_id,
+            )
+            for position, column in enumerate(setup["columns"])
         ),
         budget=None if budget is None else Decimal(str(budget)),
     )

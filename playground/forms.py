@@ -7,14 +7,6 @@ from playground.keys import shares_key_material
 from playground.models import ApiKey, Preset
 from playground.preset_files import MAX_FILE_BYTES, too_large_message
 
-# The compare form lives with the setup format's other forms.
-from playground.setup_forms import MAX_COLUMNS as MAX_COLUMNS
-from playground.setup_forms import MAX_INSTRUCTIONS_CHARS as MAX_INSTRUCTIONS_CHARS
-from playground.setup_forms import MAX_MODEL_ID_CHARS as MAX_MODEL_ID_CHARS
-from playground.setup_forms import MAX_PROMPT_CHARS as MAX_PROMPT_CHARS
-from playground.setup_forms import RunForm as RunForm
-from playground.setup_forms import SetupForm as SetupForm
-
 
 class FirstAccountForm(UserCreationForm):
     """Creates the first person's account, who becomes the administrator."""

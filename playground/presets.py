@@ -10,11 +10,16 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
-from django.forms.utils import pretty_name
 from django.utils.text import Truncator
 
 from playground.models import Preset, PresetVersion
-from playground.setups import PARAMETERS, column_describe, setup_features, setup_normalize
+from playground.setups import (
+    PARAMETER_LABELS,
+    PARAMETERS,
+    column_describe,
+    setup_features,
+    setup_normalize,
+)
 
 NAME_MAX_CHARS = Preset._meta.get_field("name").max_length
 NOTE_MAX_CHARS = PresetVersion._meta.get_field("note").max_length
@@ -156,7 +161,7 @@ def setup_diff(*, before: dict[str, Any], after: dict[str, Any]) -> SetupDiff:
         ],
         parameters=[
             ValueChange(
-                label=pretty_name(name),
+                label=PARAMETER_LABELS[name],
                 before=before["parameters"][name],
                 after=after["parameters"][name],
             )

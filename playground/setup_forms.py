@@ -1254,14 +1254,14 @@ class RunForm(SetupForm):
             self.fields["prompt"].error_messages["required"] = (
                 "Write a prompt to send to the models."
             )
-        # The person's own keys; without any, runs use the server's key or the demo.
+        # The person's own keys; without any, runs use the server's key or the demo. An
+        # estimate does not depend on the key, so it does not look them up.
         keys = ApiKey.objects.filter(owner=owner) if owner else ApiKey.objects.none()
-        if keys.exists():
+        if purpose != "estimate" and keys.exists():
             self.fields["key"].queryset = keys  # shown as ApiKey.__str__: "label …abcd"
             self.fields["key"].initial = keys.filter(is_default=True).first()
         else:
             del self.fields["key"]
-        self.catalog_ids = set(self.models_by_id)
         self.catalog_error = catalog_error
 
     @property
@@ -1276,14 +1276,14 @@ class RunForm(SetupForm):
             self.add_error(None, self.catalog_error)
             return cleaned
         for number, model in enumerate(cleaned["models"], start=1):
-            if model not in self.catalog_ids:
+            if model not in self.models_by_id:
                 self.add_error(None, f"Column {number}: unknown model “{model}”.")
         setup = cleaned.get("setup")
         if setup is None or self.errors:
             return cleaned
         for position, column in enumerate(setup["columns"]):
             for model in column["fallback_models"]:
-                if model not in self.catalog_ids:
+                if model not in self.models_by_id:
                     self.add_error(
                         None,
                         f"{column_label(position, column['model'])}: unknown fallback model "

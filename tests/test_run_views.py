@@ -2,8 +2,8 @@
 
 import pytest
 
-from playground.forms import MAX_PROMPT_CHARS
 from playground.models import Run, RunColumn
+from playground.setup_forms import MAX_PROMPT_CHARS
 
 
 def post_run(client, *, models=("demo/swift", "demo/echo"), htmx=True, **fields):

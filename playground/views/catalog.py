@@ -11,9 +11,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from playground.forms import MAX_COLUMNS, MAX_MODEL_ID_CHARS
 from playground.openrouter import ModelInfo, OpenRouterError
 from playground.openrouter.catalog import SORTS, models_filter, models_sort
+from playground.setup_forms import MAX_COLUMNS, MAX_MODEL_ID_CHARS
 from playground.upstream import (
     Catalog,
     Connection,

@@ -11,11 +11,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from playground.crypto import KeyUnavailable
-from playground.forms import MAX_COLUMNS, PresetSaveForm, RunForm
+from playground.forms import PresetSaveForm
 from playground.models import Preset, Run
 from playground.presets import preset_create, preset_save_version
 from playground.runs import BudgetExceeded, run_create, run_interrupt_if_stale
-from playground.setup_forms import ColumnForm, ColumnSlot, ToolForm
+from playground.setup_forms import MAX_COLUMNS, ColumnForm, ColumnSlot, RunForm, ToolForm
 from playground.setups import setup_from_cleaned, setup_from_run, setup_from_values, setup_initial
 from playground.throttle import run_throttle
 from playground.upstream import Catalog, Connection, catalog_connection, connection_for
