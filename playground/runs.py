@@ -153,19 +153,8 @@ def column_apply(column: RunColumn, state: ColumnState) -> None:
     column.reasoning_text = fold.reasoning
     column.reasoning_encrypted = fold.reasoning_encrypted
     # The item `id` too: replaying a call in the next request names it (SPEC §2.1).
-    column.tool_calls = [
-        {"id": call.id, "call_id": call.call_id, "name": call.name, "arguments": call.arguments}
-        for call in fold.function_calls
-    ]
-    column.citations = [
-        {
-            "url": citation.url,
-            "title": citation.title,
-            "start_index": citation.start_index,
-            "end_index": citation.end_index,
-        }
-        for citation in fold.citations
-    ]
+    column.tool_calls = [asdict(call) for call in fold.function_calls]
+    column.citations = [asdict(citation) for citation in fold.citations]
     usage = fold.usage
     if usage is not None:
         column.input_tokens = usage.input_tokens

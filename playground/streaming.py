@@ -239,13 +239,15 @@ class Interrupt:
     the columns that had not ended end at once, marked interrupted."""
 
     def __init__(self) -> None:
-        self.fired = False
         self._outbox: Outbox | None = None
         self._event = asyncio.Event()
 
+    @property
+    def fired(self) -> bool:
+        return self._event.is_set()
+
     def __call__(self) -> None:
         if not self.fired:
-            self.fired = True
             self._event.set()
             if self._outbox is not None:
                 self._stop(self._outbox)

@@ -639,3 +639,11 @@ async def test_the_asgi_app_streams_over_real_http_and_notices_a_disconnect(serv
     assert json.loads(data[-2])["type"] == "response.completed"
     assert (refused.status_code, refused.headers["retry-after"]) == (429, "7")
     assert (fake.streams_finished, fake.streams_closed_early, fake.open_streams) == (1, 1, 0)
+
+
+def test_every_model_the_fake_lists_has_a_scenario_to_play():
+    from playground.fake_openrouter.catalog import BENCH_CATALOG, CATALOG, FAULT_CATALOG
+    from playground.fake_openrouter.scenarios import scenario_for
+
+    for model in [*CATALOG, *BENCH_CATALOG, *FAULT_CATALOG]:
+        assert scenario_for(model) is not None, model["id"]

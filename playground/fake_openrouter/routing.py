@@ -82,21 +82,14 @@ class Route:
     failed: tuple[tuple[str, str, int], ...] = ()
 
 
-@dataclass(frozen=True)
-class Refused:
-    status: int
-    body: dict[str, Any]
-    headers: tuple[tuple[str, str], ...] = ()
-
-
-def route(body: dict[str, Any], plan: Plan, *, bench: bool) -> Route | Refused:
+def route(body: dict[str, Any], plan: Plan, *, bench: bool) -> Route | Refusal:
     """The model and provider that serve `body`, or the error it gets."""
     candidates = _candidates(body)
     unknown = [model_id for model_id in candidates if find_model(model_id, bench=bench) is None]
     if unknown:
-        return Refused(400, _model_not_found(unknown[0], candidates))
+        return Refusal(400, _model_not_found(unknown[0], candidates))
     failed: list[tuple[str, str, int]] = []
-    first_error: Refused | None = None
+    first_error: Refusal | None = None
     for model_id in candidates:
         model = find_model(model_id, bench=bench)
         assert model is not None
@@ -117,16 +110,16 @@ def _candidates(body: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(models))
 
 
-def _serve(model: dict[str, Any], body: dict[str, Any], plan: Plan) -> Route | Refused:
+def _serve(model: dict[str, Any], body: dict[str, Any], plan: Plan) -> Route | Refusal:
     plan = _as_served(model, plan)
-    if isinstance(plan, Refused):
+    if isinstance(plan, Refusal):
         return plan
     provider = choose_provider(model, body.get("provider"))
-    if isinstance(provider, Refused):
+    if isinstance(provider, Refusal):
         return provider
     scenario = scenario_for(model)
     if isinstance(scenario, Refusal):
-        return Refused(scenario.status, scenario.body, scenario.headers)
+        return scenario
     return Route(model, scenario, provider, plan)
 
 
@@ -134,7 +127,7 @@ def _supports(model: dict[str, Any], *parameters: str) -> bool:
     return bool(set(parameters) & set(model.get("supported_parameters") or []))
 
 
-def _as_served(model: dict[str, Any], plan: Plan) -> Plan | Refused:
+def _as_served(model: dict[str, Any], plan: Plan) -> Plan | Refusal:
     """The plan as this model can carry it out. Tools and images need an endpoint that
     takes them (404 otherwise, as OpenRouter answers); other parameters a model does not
     support are dropped, unless `provider.require_parameters` asks for them."""
@@ -157,7 +150,7 @@ def _as_served(model: dict[str, Any], plan: Plan) -> Plan | Refused:
     return plan
 
 
-def choose_provider(model: dict[str, Any], preferences: Any) -> Provider | Refused:
+def choose_provider(model: dict[str, Any], preferences: Any) -> Provider | Refusal:
     """The provider the preferences pick: the first of `only` or `order` that passes the
     filters (`ignore`, data policy, max price), else the best by `sort` (price first)."""
     prefs = preferences if isinstance(preferences, dict) else {}
@@ -220,11 +213,11 @@ def _within(model: dict[str, Any], provider: Provider, limits: Any) -> bool:
     return True
 
 
-def _no_endpoint(message: str) -> Refused:
-    return Refused(404, error_envelope(404, message))
+def _no_endpoint(message: str) -> Refusal:
+    return Refusal(404, error_envelope(404, message))
 
 
-def _provider_of(refused: Refused) -> str:
+def _provider_of(refused: Refusal) -> str:
     metadata = refused.body.get("error", {}).get("metadata") or {}
     return metadata.get("provider_name") or ""
 

@@ -355,17 +355,6 @@ def _sloppy_answer(prompt: Prompt) -> str:
     )
 
 
-def _plain_answer(prompt: Prompt) -> str:
-    return (
-        f"On “{prompt.topic}”: the short answer is to begin with one concrete case, get it "
-        "right, and only then generalise."
-    )
-
-
-def _plain_thought(prompt: Prompt) -> str:
-    return f"The user asks about “{prompt.topic}”. A short, concrete answer fits best."
-
-
 WEATHER = FunctionTool(
     "get_weather",
     {
@@ -404,11 +393,6 @@ QUIET = Persona(
 )
 SLOPPY = Persona(_sloppy_answer, Pace(first=0.2, gap=0.02), sloppy_json=True)
 CUT_SHORT = Persona(_long_answer, Pace(first=0.2, gap=0.03))
-# A catalog model without a scenario of its own answers plainly, reasoning if it can.
-PLAIN = Persona(_plain_answer, Pace(first=0.2, gap=0.02))
-PLAIN_REASONER = Persona(
-    _plain_answer, Pace(first=0.2, gap=0.02), thought=_plain_thought, reasoning="text"
-)
 
 
 def _fail_midstream(generation: Generation, prompt: Prompt) -> Script:
@@ -586,10 +570,6 @@ SCENARIOS: dict[str, Performance | Refusal] = {
 
 
 def scenario_for(model: dict[str, Any]) -> Performance | Refusal:
-    """The model's scenario; a variant (`…:free`) plays its model's, and a catalog model
-    without one answers plainly."""
-    scenario = SCENARIOS.get(model["id"]) or SCENARIOS.get(model["id"].partition(":")[0])
-    if scenario is not None:
-        return scenario
-    reasons = "reasoning" in model.get("supported_parameters", [])
-    return Performance(PLAIN_REASONER if reasons else PLAIN)
+    """The model's scenario; a variant (`…:free`) plays its model's. Every catalog model
+    has one (a test checks)."""
+    return SCENARIOS.get(model["id"]) or SCENARIOS[model["id"].partition(":")[0]]

@@ -16,8 +16,8 @@ from .features import plan_of
 from .generation import Generation
 from .messages import EventStream, FakeRequest, FakeResponse, RecordedRequest
 from .prompts import input_tokens, prompt_of
-from .routing import Refused, Route, route
-from .scenarios import USER_ID, Performance, play
+from .routing import Route, route
+from .scenarios import USER_ID, Performance, Refusal, play
 from .validation import Problem, request_problem
 from .wire import error_envelope, json_bytes
 
@@ -108,7 +108,7 @@ class FakeOpenRouter:
         if problem:
             return _invalid_prompt(problem)
         served = route(body, plan_of(body), bench=self.bench_models)
-        if isinstance(served, Refused):
+        if isinstance(served, Refusal):
             return _json(served.status, served.body, list(served.headers))
         scenario = served.scenario
         generation = Generation(

@@ -259,7 +259,7 @@ _EVENT_CLASSES: dict[str, type[StreamEvent]] = {
 
 
 _READERS = {"int": as_int, "str": as_str, "dict": as_dict}
-_COMMON_FIELDS = {"raw", "sequence_number", "arrived", "payload"}
+_COMMON_FIELDS = {common.name for common in fields(StreamEvent)}
 
 
 def _field_readers(event_class: type) -> tuple[tuple[str, Callable[[dict], Any]], ...]:

@@ -291,7 +291,6 @@ async def _generations(
     deadline = loop.time() + GENERATION_WAIT_SECONDS
     waiting = {task: position for position, task in lookups.items()}
     stopping = asyncio.ensure_future(interrupt.wait())
-    looked_up: list[RunColumn] = []
     try:
         while waiting and not interrupt.fired:
             done, _ = await asyncio.wait(
@@ -302,13 +301,12 @@ async def _generations(
             done.discard(stopping)
             if not done:
                 break
-            out = b""
+            answered = []
             for task in done:
                 column = by_position[waiting.pop(task)]
                 column.generation = task.result()
-                looked_up.append(column)
-                out += sse_event(f"c{column.position}-generation", _render_generation(column))
-            yield out
+                answered.append(column)
+            yield _generation_panels(answered)
         if waiting:
             if interrupt.fired:
                 message = "The server stopped before OpenRouter had a record of this generation."
@@ -318,22 +316,25 @@ async def _generations(
                     f"{GENERATION_WAIT_SECONDS:g} s; its inspector has the generation id to "
                     "look up later."
                 )
-            out = b""
-            for task, position in waiting.items():
-                task.cancel()
-                column = by_position[position]
+            unanswered = [by_position[position] for position in waiting.values()]
+            for column in unanswered:
                 column.generation = generation_failure(message)
-                looked_up.append(column)
-                out += sse_event(f"c{position}-generation", _render_generation(column))
-            waiting.clear()
-            yield out
+            yield _generation_panels(unanswered)
     finally:
         stopping.cancel()
         _cancel_lookups(lookups)
+        looked_up = [by_position[p] for p in lookups if by_position[p].generation]
         if looked_up:
             await asyncio.shield(
                 sync_to_async(_save_generations, thread_sensitive=False)(looked_up)
             )
+
+
+def _generation_panels(columns: list[RunColumn]) -> bytes:
+    return b"".join(
+        sse_event(f"c{column.position}-generation", _render_generation(column))
+        for column in columns
+    )
 
 
 def _cancel_lookups(lookups: dict[int, asyncio.Task[dict]]) -> None:
