@@ -82,8 +82,7 @@ class ColumnView:
         """The answer checked against the run's JSON schema, when the run asked for one
         and the column answered."""
         form = json_schema_format(self.column.request_body)
-        answered = self.column.status in (RunColumn.Status.DONE, RunColumn.Status.INCOMPLETE)
-        if form is None or not answered or self.column.tool_calls:
+        if form is None or not self.column.answered or self.column.tool_calls:
             return None
         return structured_output(self.column.output_text, form)
 

@@ -45,7 +45,7 @@ def continue_refusal(column: RunColumn) -> str:
         return "it ended with an error, so there is no answer to continue from"
     if column.status == RunColumn.Status.CANCELLED:
         return "it was stopped before its answer was complete"
-    if column.status not in (RunColumn.Status.DONE, RunColumn.Status.INCOMPLETE):
+    if not column.answered:
         return "it has not finished yet"
     if column.tool_calls:
         return "it is waiting for the results of its tool calls: answer them with Continue"
@@ -274,24 +274,18 @@ class Turn:
 @dataclass
 class Conversation:
     """Where a run stands in its conversation: the turns before it (oldest first), the
-    runs that continue it, and the newest of those, which a follow-up continues."""
+    runs that continue it, and the follow-up box, which continues the newest turn."""
 
     run: Run
     columns: list[RunColumn] = field(default_factory=list)
     earlier: list[Turn] = field(default_factory=list)
     later: list[Run] = field(default_factory=list)
-    latest: Run | None = None
-    latest_columns: list[RunColumn] = field(default_factory=list)
     box: FollowUpBox | None = None
 
     @property
     def number(self) -> int:
         """This run's turn number, from 1."""
         return len(self.earlier) + 1
-
-    @property
-    def is_conversation(self) -> bool:
-        return bool(self.earlier or self.later)
 
     @property
     def tool_results(self) -> list[tuple[str, str]]:
@@ -323,10 +317,9 @@ def tool_results_sent(column: RunColumn) -> list[tuple[str, str]]:
 
 
 def conversation_of(run: Run, columns: Sequence[RunColumn]) -> Conversation:
-    """The conversation around `run` (whose `columns` are loaded already)."""
-    conversation = Conversation(
-        run=run, columns=list(columns), latest=run, latest_columns=list(columns)
-    )
+    """The conversation around `run` (whose `columns` are loaded already), with the box
+    that follows up its latest turn."""
+    conversation = Conversation(run=run, columns=list(columns))
     ancestors: list[Run] = []
     parent_id = run.parent_id
     while parent_id is not None and len(ancestors) < MAX_TURNS:
@@ -354,11 +347,12 @@ def conversation_of(run: Run, columns: Sequence[RunColumn]) -> Conversation:
             break
         conversation.later.extend(found)
         frontier = [later.pk for later in found]
+    latest, latest_columns = run, list(columns)
     if conversation.later:
         conversation.later.sort(key=lambda later: (later.created_at, later.pk))
         latest = conversation.later[-1]
-        conversation.latest = latest
-        conversation.latest_columns = list(latest.columns.without_stream_record())
+        latest_columns = list(latest.columns.without_stream_record())
+    conversation.box = follow_up_box(latest, latest_columns, page_run=run)
     return conversation
 
 

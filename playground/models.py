@@ -233,6 +233,11 @@ class RunColumn(models.Model):
         return f"{self.model} in run {self.run_id}"
 
     @property
+    def answered(self) -> bool:
+        """It ended with an answer, whole or cut at its output limit."""
+        return self.status in (self.Status.DONE, self.Status.INCOMPLETE)
+
+    @property
     def token_counts(self) -> dict[str, int | None]:
         return {
             "input_tokens": self.input_tokens,

@@ -13,7 +13,7 @@ from django.db import OperationalError, transaction
 from django.db import connection as database
 from django.utils import timezone
 
-from playground.estimates import run_estimate
+from playground.estimates import RunEstimate, run_estimate
 from playground.models import Run, RunColumn, plain_decimal
 from playground.openrouter import (
     Generation,
@@ -83,6 +83,7 @@ def run_create(
     setup: dict[str, Any],
     connection: Connection,
     catalog: Iterable[ModelInfo] | None = None,
+    estimate: RunEstimate | None = None,
 ) -> Run:
     """Stores a run of a valid setup (playground/setups.py, any version) and, per column,
     the exact request it will send (key redacted) and, given the catalog, its worst-case
@@ -90,11 +91,13 @@ def run_create(
     its reasoning back (`include`), so that a next turn can send it again.
 
     Raises BudgetExceeded, saving nothing, when the catalog shows the worst case over the
-    setup's budget.
+    setup's budget. `estimate`, when the caller has one of this setup from this catalog
+    (the compare form's), is used rather than made again.
     """
     setup = setup_normalize(setup)
     catalog = None if catalog is None else list(catalog)
-    estimate = run_estimate(setup, catalog) if catalog is not None else None
+    if estimate is None and catalog is not None:
+        estimate = run_estimate(setup, catalog)
     reasoners = {model.id for model in catalog or () if model.reasoning}
     if estimate is not None and (problem := estimate.budget_problem()):
         raise BudgetExceeded(problem)

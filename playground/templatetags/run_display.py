@@ -3,7 +3,7 @@
 from django import template
 
 from playground.column_view import ColumnView
-from playground.conversations import Conversation, conversation_of, follow_up_box
+from playground.conversations import Conversation, conversation_of
 
 register = template.Library()
 
@@ -19,6 +19,4 @@ def column_view(column) -> ColumnView:
 def conversation(run, columns) -> Conversation:
     """`{% conversation run columns as convo %}`: the earlier turns of the run's
     conversation, the later ones, and the follow-up box (on the latest turn)."""
-    convo = conversation_of(run, columns)
-    convo.box = follow_up_box(convo.latest or run, convo.latest_columns, page_run=run)
-    return convo
+    return conversation_of(run, columns)

@@ -45,6 +45,13 @@ def catalog_or_error(connection: Connection) -> tuple[Catalog | None, str]:
         return None, f"The model list could not be loaded: {error.message}"
 
 
+def catalog_models(user) -> list[ModelInfo] | None:
+    """The models this person picks from, to price a run by; None when the list cannot be
+    had (a run is then made without an estimate)."""
+    catalog, _ = catalog_or_error(catalog_connection(user))
+    return catalog.models if catalog else None
+
+
 @dataclass(frozen=True)
 class PickerQuery:
     """What the picker was asked for. Anything unreadable means the default."""

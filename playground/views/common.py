@@ -2,7 +2,9 @@
 and method checks that come after the owner lookup."""
 
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import redirect, resolve_url
+from django.shortcuts import get_object_or_404, redirect, resolve_url
+
+from playground.models import Run
 
 
 def go_to(request, to, *args) -> HttpResponse:
@@ -12,6 +14,11 @@ def go_to(request, to, *args) -> HttpResponse:
         response["HX-Redirect"] = resolve_url(to, *args)
         return response
     return redirect(to, *args)
+
+
+def owned_run(request, run_id: int) -> Run:
+    """The person's own run, else 404 (another person's run does not exist for them)."""
+    return get_object_or_404(Run, pk=run_id, owner=request.user)
 
 
 def refuse_method(request, *allowed: str) -> HttpResponse | None:

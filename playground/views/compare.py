@@ -20,8 +20,8 @@ from playground.setups import setup_from_cleaned, setup_from_run, setup_from_val
 from playground.throttle import run_throttle
 from playground.upstream import Catalog, Connection, catalog_connection, connection_for
 from playground.views import history
-from playground.views.catalog import catalog_or_error
-from playground.views.common import go_to, number_or_404, refuse_method
+from playground.views.catalog import catalog_models, catalog_or_error
+from playground.views.common import go_to, number_or_404, owned_run, refuse_method
 from playground.views.presets import preset_for
 
 DEMO_COLUMNS = ["demo/swift", "demo/reasoner"]
@@ -161,6 +161,7 @@ def _run_create(request):
             setup=setup_from_cleaned(form.cleaned_data),
             connection=connection,
             catalog=form.catalog,
+            estimate=form.estimate,
         )
     except BudgetExceeded as refused:
         form.add_error("budget", str(refused))
@@ -179,7 +180,7 @@ def _run_create(request):
 @login_required
 def run_detail(request, run_id: int):
     """A run as a link: its setup in the form and its answers, streamed if not started."""
-    run = get_object_or_404(Run, pk=run_id, owner=request.user)
+    run = owned_run(request, run_id)
     if refused := refuse_method(request, "GET"):
         return refused
     run_interrupt_if_stale(run)
@@ -227,8 +228,7 @@ def setup_column(request):
     unfolded (`unfold`) when the person opens settings not yet in the page."""
     if refused := refuse_method(request, "GET"):
         return refused
-    catalog, _ = catalog_or_error(catalog_connection(request.user))
-    models = {model.id: model for model in catalog.models} if catalog else {}
+    models = {model.id: model for model in catalog_models(request.user) or []}
     model = request.GET.get("models", "").strip()
     column = ColumnForm(
         initial={name: request.GET.get(f"col-{name}", "") for name in ColumnForm.base_fields},

@@ -21,18 +21,14 @@ from playground.conversations import (
 from playground.crypto import KeyUnavailable
 from playground.models import Run, RunColumn
 from playground.throttle import run_throttle
-from playground.upstream import Connection, catalog_connection, connection_for
-from playground.views.catalog import catalog_or_error
-from playground.views.common import go_to, refuse_method, without_nul
+from playground.upstream import Connection, connection_for
+from playground.views.catalog import catalog_models
+from playground.views.common import go_to, owned_run, refuse_method, without_nul
 
 KEY_GONE = (
     "The key this conversation used can no longer be decrypted: add it again under Keys, "
     "then send again."
 )
-
-
-def _get_run(request, run_id: int) -> Run:
-    return get_object_or_404(Run, pk=run_id, owner=request.user)
 
 
 def _get_column(request, run_id: int, position: int) -> RunColumn:
@@ -48,7 +44,7 @@ def _get_column(request, run_id: int, position: int) -> RunColumn:
 def run_follow_up(request, run_id: int):
     """Sends a message to every column of a finished run that can continue, or to one
     (`column` = its position), each with its own history."""
-    run = _get_run(request, run_id)
+    run = owned_run(request, run_id)
     if refused := refuse_method(request, "POST"):
         return refused
     columns = list(run.columns.all())
@@ -106,9 +102,8 @@ def _next_turn(
         response = again(refusal.message, 429)
         response["Retry-After"] = str(refusal.retry_after)
         return response
-    catalog, _ = catalog_or_error(catalog_connection(request.user))
     try:
-        follow_up = create(connection, catalog.models if catalog else None)
+        follow_up = create(connection, catalog_models(request.user))
     except ContinuationRefused as refusal:
         return again(str(refusal), 400)
     return go_to(request, follow_up)

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Sum
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 
 from playground.crypto import KeyUnavailable
 from playground.models import Run, RunColumn
@@ -12,15 +12,11 @@ from playground.presets import preset_create
 from playground.runs import BudgetExceeded, run_create, runs_interrupt_stale
 from playground.setups import setup_from_run
 from playground.throttle import run_throttle
-from playground.upstream import catalog_connection, connection_for
-from playground.views.catalog import catalog_or_error
-from playground.views.common import go_to, refuse_method, search_text, without_nul
+from playground.upstream import connection_for
+from playground.views.catalog import catalog_models
+from playground.views.common import go_to, owned_run, refuse_method, search_text, without_nul
 
 PAGE_SIZE = 20
-
-
-def _get_run(request, run_id: int) -> Run:
-    return get_object_or_404(Run, pk=run_id, owner=request.user)
 
 
 @login_required
@@ -69,7 +65,7 @@ def run_list(request):
 @login_required
 def run_rerun(request, run_id: int):
     """A new run with the same setup, with the same key if it still exists."""
-    run = _get_run(request, run_id)
+    run = owned_run(request, run_id)
     if refused := refuse_method(request, "POST"):
         return refused
     try:
@@ -90,13 +86,12 @@ def run_rerun(request, run_id: int):
         response["Retry-After"] = str(refusal.retry_after)
         return response
     # The catalog prices the run's estimate, which its budget (if it has one) is held to.
-    catalog, _ = catalog_or_error(catalog_connection(request.user))
     try:
         again = run_create(
             owner=request.user,
             setup=setup_from_run(run),
             connection=connection,
-            catalog=catalog.models if catalog else None,
+            catalog=catalog_models(request.user),
         )
     except BudgetExceeded as refused:
         messages.error(request, str(refused))
@@ -107,7 +102,7 @@ def run_rerun(request, run_id: int):
 @login_required
 def run_delete(request, run_id: int):
     """GET asks for confirmation; POST deletes (not while the run is streaming)."""
-    run = _get_run(request, run_id)
+    run = owned_run(request, run_id)
     if refused := refuse_method(request, "GET", "POST"):
         return refused
     if run.status == Run.Status.STREAMING:
@@ -122,7 +117,7 @@ def run_delete(request, run_id: int):
 
 @login_required
 def run_save_preset(request, run_id: int):
-    run = _get_run(request, run_id)
+    run = owned_run(request, run_id)
     if refused := refuse_method(request, "POST"):
         return refused
     name = request.POST.get("name", "").strip()[:200] or f"Run {run.pk}: {run.prompt[:60]}"

@@ -6,7 +6,7 @@ import json
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 
 from playground.codegen import code_snippets
 from playground.inspection import (
@@ -18,18 +18,14 @@ from playground.inspection import (
 )
 from playground.models import Run, RunColumn, StreamJSONEncoder
 from playground.timeline import STALL_MS, column_timeline
-from playground.views.common import number_or_404, refuse_method
+from playground.views.common import number_or_404, owned_run, refuse_method
 
 TEMPLATE = "playground/inspect/column.html"
 STALL_RANGE = (50, 600_000)
 
 
-def _run_for(request, run_id: int) -> Run:
-    return get_object_or_404(Run, pk=run_id, owner=request.user)
-
-
 def _column_for(request, run_id: int, position: int) -> tuple[Run, RunColumn]:
-    run = _run_for(request, run_id)
+    run = owned_run(request, run_id)
     column = run.columns.filter(position=position).first()
     if column is None:
         raise Http404
@@ -117,7 +113,7 @@ def column_events(request, run_id: int, position: int):
 @login_required
 def run_inspect(request, run_id: int):
     """The run at a glance: every column's figures side by side, with charts."""
-    run = _run_for(request, run_id)
+    run = owned_run(request, run_id)
     if refused := refuse_method(request, "GET"):
         return refused
     columns = list(run.columns.without_stream_record())
@@ -130,7 +126,7 @@ def run_inspect(request, run_id: int):
 
 @login_required
 def run_download(request, run_id: int):
-    run = _run_for(request, run_id)
+    run = owned_run(request, run_id)
     if refused := refuse_method(request, "GET"):
         return refused
     body = json.dumps(run_export(run), indent=2, ensure_ascii=False, cls=StreamJSONEncoder)

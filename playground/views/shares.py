@@ -9,9 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 
 from playground import sharing
-from playground.models import Preset, Run, Share
+from playground.models import Preset, Share
 from playground.rendering import render_markdown
-from playground.views.common import go_to, refuse_method, without_nul
+from playground.views.common import go_to, owned_run, refuse_method, without_nul
 
 
 def _created(request, share: Share) -> HttpResponse:
@@ -30,7 +30,7 @@ def preset_share(request, preset_id: int):
 
 @login_required
 def run_share(request, run_id: int):
-    run = get_object_or_404(Run, pk=run_id, owner=request.user)
+    run = owned_run(request, run_id)
     if refused := refuse_method(request, "POST"):
         return refused
     try:

@@ -203,8 +203,7 @@ async def _replay(run: Run, columns: list[RunColumn], *, csrf_token: str) -> Asy
 def _wants_generation(column: RunColumn) -> bool:
     """A column that answered has a generation record to look up; one that failed or was
     stopped may have none, and nobody waits for it."""
-    answered = column.status in (RunColumn.Status.DONE, RunColumn.Status.INCOMPLETE)
-    return answered and bool(column.generation_id)
+    return column.answered and bool(column.generation_id)
 
 
 async def _generation_lookup(client: OpenRouterClient, generation_id: str, api_key: str) -> dict:
@@ -232,7 +231,7 @@ async def _live(
     def render_end(state: ColumnState) -> str:
         column = by_position[state.position]
         column_apply(column, state)
-        if not state.interrupted and _wants_generation(column):
+        if _wants_generation(column):  # an interrupted column is an error, not an answer
             lookups[column.position] = asyncio.create_task(
                 _generation_lookup(client, column.generation_id, connection.api_key)
             )
