@@ -25,7 +25,7 @@ $(STAMP): requirements.lock
 # the file is readable by its owner only. Standard library only: no venv needed.
 local-env:
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (set PYTHON=/path/to/python3.12)." >&2; exit 1; }
-	@$(PYTHON) -m playground.localenv
+	@$(PYTHON) -m playground.core.localenv
 
 run: $(STAMP) local-env
 	$(BIN)/python manage.py migrate --noinput
@@ -41,6 +41,7 @@ bench: $(STAMP) local-env
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # The fake OpenRouter as a real server on a loopback port.
 fake: $(STAMP) local-env

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Value
 
-from playground.forms import AdminLoginForm
+from playground.accounts.forms import AdminLoginForm
 from playground.models import ApiKey, Invite, Preset, PresetVersion, Run, RunColumn, Share
 
 # The admin's login page counts failed logins and locks like the main one.

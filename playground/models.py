@@ -9,16 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from playground.crypto import decrypt_secret
-from playground.rendering import render_markdown
-
-
-def plain_decimal(value: Decimal | None) -> str:
-    """A decimal written out in full without padding: 0.0000225 → "0.0000225", None → ""."""
-    if value is None:
-        return ""
-    text = format(Decimal(value), "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
+from playground.core.crypto import decrypt_secret
+from playground.core.formatting import plain_decimal
+from playground.core.rendering import render_markdown
 
 
 class StreamJSONEncoder(DjangoJSONEncoder):
@@ -29,7 +22,7 @@ class StreamJSONEncoder(DjangoJSONEncoder):
         if isinstance(o, Decimal):
             return float(o)
         if callable(getattr(o, "as_json", None)):
-            # A column's events, decoded only now (playground/streaming.py, EventRecord).
+            # A column's events, decoded only now (playground/runs/streaming.py, EventRecord).
             return o.as_json()
         return super().default(o)
 
@@ -72,7 +65,7 @@ class Run(models.Model):
     setup = models.JSONField(
         default=dict,
         blank=True,
-        help_text="The whole setup the run was made from (playground/setups.py); empty for "
+        help_text="The whole setup the run was made from (playground/setups/format.py); empty for "
         "runs older than it, whose setup is read from the fields above.",
     )
     parent = models.ForeignKey(
@@ -289,7 +282,7 @@ def new_token() -> str:
 
 
 class ApiKey(models.Model):
-    """A person's own OpenRouter key, encrypted at rest (see playground/crypto.py)."""
+    """A person's own OpenRouter key, encrypted at rest (see playground/core/crypto.py)."""
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys"
@@ -356,7 +349,7 @@ class Preset(models.Model):
 
 
 class PresetVersion(models.Model):
-    """One saved state of a preset's setup (the format of playground/setups.py)."""
+    """One saved state of a preset's setup (the format of playground/setups/format.py)."""
 
     preset = models.ForeignKey(Preset, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()

@@ -3,7 +3,6 @@ fake's pace, and a real ASGI server (uvicorn) for the stream and browser tests."
 
 import socket
 import threading
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -11,6 +10,8 @@ import pytest
 import uvicorn
 from django.conf import settings
 from django.core.management import call_command
+
+from tests.polling import wait_until
 
 
 @pytest.fixture(scope="session")
@@ -44,7 +45,7 @@ def _fresh_cache():
 @pytest.fixture
 def fake():
     """The process's demo fake, streaming without delays unless a test slows it."""
-    from playground.upstream import demo_fake
+    from playground.upstream.connection import demo_fake
 
     instance = demo_fake()
     instance.time_scale = 0
@@ -68,6 +69,14 @@ def alice_client(client, alice):
     return client
 
 
+@pytest.fixture
+def alice_session(alice_client):
+    """Alice logged in: her session cookies as a dict for a real HTTP client (httpx)."""
+    from tests.factories import session_cookies
+
+    return session_cookies(alice_client)
+
+
 @dataclass
 class LiveServer:
     url: str
@@ -81,11 +90,9 @@ def serve(app):
     server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("The test server did not start within 10 s.")
-        time.sleep(0.02)
+    wait_until(
+        lambda: server.started, timeout=10, message="The test server did not start within 10 s."
+    )
     try:
         yield f"http://127.0.0.1:{sock.getsockname()[1]}"
     finally:

@@ -6,12 +6,12 @@ import httpx
 from django.utils import timezone
 from httpx_sse import connect_sse
 
-from playground.crypto import encrypt_secret
+from playground.core.crypto import encrypt_secret
 from playground.models import ApiKey, Run
 from playground.openrouter import FunctionTool, JsonSchemaFormat
-from playground.presets import preset_create
-from playground.setups import setup_from_values
-from playground.upstream import connection_for
+from playground.presets.versions import preset_create
+from playground.setups.format import setup_from_values
+from playground.upstream.connection import connection_for
 
 # A function tool and a JSON schema the demo models answer (demo/tool-caller calls the
 # tool; demo/sloppy-json breaks the schema).
@@ -47,14 +47,25 @@ def a_preset(owner, name="Rivers", **setup):
 
 def a_run(owner, models=("demo/swift", "demo/echo"), prompt="Name three rivers."):
     """A run as its POST stores it, before the browser opens its stream."""
-    from playground.runs import run_create
+    from playground.runs.lifecycle import run_create
 
     return run_create(owner=owner, setup=a_setup(prompt, models), connection=connection_for(owner))
 
 
 def session_cookies(client) -> dict[str, str]:
-    """The cookies of a logged-in test client, for a real HTTP client."""
+    """The session cookie of a logged-in Django test client, as a dict for a real HTTP
+    client (httpx). Log the client in first (`client.force_login(user)`); for alice the
+    `alice_session` fixture does both."""
     return {"sessionid": client.cookies["sessionid"].value}
+
+
+def browser_cookies(client, url: str) -> list[dict[str, str]]:
+    """The same cookies for a Playwright browser context (`context.add_cookies`), set
+    for the server at `url`."""
+    return [
+        {"name": name, "value": value, "url": url}
+        for name, value in session_cookies(client).items()
+    ]
 
 
 def run_events(server, cookies, run, *, stop_after=None, timeout=30) -> list[tuple[str, str]]:
@@ -115,7 +126,7 @@ def a_run_sending(owner, *requests, prompt: str = "Name three rivers.", parent=N
     (playground.openrouter.RequestParams), with options the compare form may not offer."""
     from playground.models import RunColumn
     from playground.openrouter import build_body
-    from playground.runs import key_fields, request_fields
+    from playground.runs.lifecycle import key_fields, request_fields
 
     connection = connection_for(owner)
     run = Run.objects.create(owner=owner, prompt=prompt, parent=parent, **key_fields(connection))

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user
 from django.test import Client
 
 from playground.models import ApiKey, Invite, Share
-from playground.presets import preset_create
+from playground.presets.versions import preset_create
 
 # What the database holds for a key: ciphertext that must never reach a page.
 STORED_SECRET = "gAAAAABstored-ciphertext-of-the-key-0123456789"

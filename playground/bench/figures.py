@@ -1,4 +1,8 @@
-"""Each figure of `make bench`: how it is measured, and its plan (full or smoke)."""
+"""Each figure of `make bench`: how it is measured, and its plan (full or smoke).
+
+One concern kept in one file: the figures are read side by side, each a short function
+beside its plan, so the way every figure is taken can be compared at a glance.
+"""
 
 import asyncio
 import json

@@ -26,7 +26,7 @@ class Citation:
     end_index: int
 
     def annotation(self) -> dict[str, Any]:
-        """OAPI `URLCitation`, in SPEC §3's key order."""
+        """OAPI `URLCitation`, in the key order of the wire format's §3."""
         return {
             "type": "url_citation",
             "url": self.source.url,

@@ -1,4 +1,4 @@
-"""The fake's model catalog: full `/models` entries (SPEC §6), with varied capabilities."""
+"""The fake's model catalog: full `/models` entries (wire format §6), with varied capabilities."""
 
 from decimal import Decimal
 from typing import Any

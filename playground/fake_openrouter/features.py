@@ -158,7 +158,7 @@ def _search_results(tools: list[dict[str, Any]], plugins: Any) -> int | None:
             parameters = tool.get("parameters")
             source = parameters if isinstance(parameters, dict) else tool
             return source.get("max_results") or DEFAULT_SEARCH_RESULTS
-    # The deprecated plugin form still works (SPEC §2.2).
+    # The deprecated plugin form still works (wire format §2.2).
     for plugin in plugins if isinstance(plugins, list) else []:
         if isinstance(plugin, dict) and plugin.get("id") == "web":
             limit = plugin.get("max_results")

@@ -3,6 +3,9 @@
 A scenario is a synchronous generator of steps, `(seconds to wait, bytes to send)`. The
 state here only moves when the next step is pulled, so a consumer that goes away stops
 the generation where it stood.
+
+One concern kept in one file: every output item kind (message, reasoning, function
+call, web search) shares the one response's state and event order.
 """
 
 import time
@@ -130,7 +133,7 @@ class Generation:
             usage["server_tool_use_details"] = {"web_search_requests": self.web_searches}
         return usage
 
-    # The response object (SPEC §3, the 2026 field set)
+    # The response object (wire format §3, the 2026 field set)
 
     def response(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -197,7 +200,7 @@ class Generation:
                 yield (interval if number else 0.0), KEEPALIVE
         debug = self.request.get("debug")
         if isinstance(debug, dict) and debug.get("echo_upstream_body") is True:
-            # SPEC §4.4: the body sent to the provider, before anything else.
+            # wire format §4.4: the body sent to the provider, before anything else.
             upstream = self.upstream_body()
             yield (
                 interval,
@@ -240,7 +243,7 @@ class Generation:
         """OpenAI's pattern (X11): an `error` event, then `response.failed`, then [DONE];
         the fault modes leave out some of the three.
 
-        The error event uses OAPI's flat shape; 500-class messages are masked (SPEC §4.4).
+        The error event uses OAPI's flat shape; 500-class messages are masked (wire format §4.4).
         """
         self.status = "failed"
         self.error = {"code": "server_error", "message": "Internal server error"}
@@ -409,7 +412,7 @@ class ReasoningTextItem(OutputItem):
 
     def __init__(self, generation: Generation, output_index: int) -> None:
         super().__init__(generation, output_index)
-        # Quirk (b) of SPEC §4.3: `response.completed` names this item with another id.
+        # Quirk (b) of wire format §4.3: `response.completed` names this item with another id.
         self.final_id = item_id(self.prefix)
         # Set for `include: ["reasoning.encrypted_content"]`: the blob appears when the
         # item is done, as X3 shows (not on `output_item.added`).
@@ -582,7 +585,7 @@ class FunctionCallItem(OutputItem):
 
 
 class WebSearchCallItem(OutputItem):
-    """A server-side web search (SPEC §3, §4.2): no tokens, only its progress events."""
+    """A server-side web search (wire format §3, §4.2): no tokens, only its progress events."""
 
     prefix = "ws"
 

@@ -2,7 +2,7 @@
 
 OpenRouter tries the request's model, then each of its `models` fallbacks, when one
 fails before streaming (rate limit, downtime, no endpoint able to serve it). For each
-model it picks a provider from the preferences in `provider` (SPEC §2).
+model it picks a provider from the preferences in `provider` (wire format §2).
 """
 
 import dataclasses

@@ -1,10 +1,13 @@
 """What each demo model does, chosen by model id. Delays are seconds at time_scale 1.
 
 Most demo models are a `Persona`: a way of answering (its words, pace and reasoning)
-that also does what the request asks (SPEC §2): call a function, answer from tool
+that also does what the request asks (wire format §2): call a function, answer from tool
 results, answer in JSON for a schema, search the web and cite it, look at images,
 summarise or encrypt its reasoning. The failure and fault models keep their scripts
 whatever the request, since their failure is the point.
+
+One concern kept in one file: the catalog of demo behaviours, which a reader looks up
+by model id.
 """
 
 import re
@@ -137,7 +140,7 @@ class Persona:
         else:
             yield from self._answer(generation, index, prompt, plan)
         if kind == "text" and reasoning is not None:
-            # Quirk (a) of SPEC §4.3: raw reasoning is closed after the answer.
+            # Quirk (a) of wire format §4.3: raw reasoning is closed after the answer.
             yield from reasoning.close()
         yield from generation.complete()
 
@@ -447,7 +450,7 @@ def _paced(generation: Generation, prompt: Prompt) -> Script:
     yield from generation.complete()
 
 
-# The fault modes: each breaks one way a real connection breaks (SPEC §4.4, §5.1).
+# The fault modes: each breaks one way a real connection breaks (wire format §4.4, §5.1).
 # Seconds a fault keeps the connection open without sending anything more: longer than
 # any client waits.
 SILENCE = 24 * 3600.0

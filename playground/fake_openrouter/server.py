@@ -24,7 +24,7 @@ from .wire import error_envelope, json_bytes
 # A key the fake treats as revoked on every endpoint, so key checks can be tested.
 INVALID_KEY = "sk-or-v1-invalid"
 KEY_LIMIT = Decimal(25)
-# Seconds after a generation ends before `GET /generation` knows it (SPEC §6), at time
+# Seconds after a generation ends before `GET /generation` knows it (wire format §6), at time
 # scale 1: until then it answers 404, as OpenRouter does.
 GENERATION_RECORD_DELAY = 0.5
 _MODELS_ROUTE = ("GET", "/api/v1/models")
@@ -94,7 +94,8 @@ class FakeOpenRouter:
         key = _bearer_key(request.headers)
         if key == INVALID_KEY:
             return _json(401, error_envelope(401, "User not found."))
-        # /models answers without a key in practice, though OAPI declares bearer auth (SPEC §6).
+        # /models answers without a key in practice, though OAPI declares bearer auth
+        # (wire format §6).
         if not key and route != _MODELS_ROUTE:
             return _json(401, error_envelope(401, "No auth credentials found"))
         return await endpoint(request, key)
@@ -237,7 +238,7 @@ class FakeOpenRouter:
         if not generation_id:
             return _json(400, error_envelope(400, "Missing required query parameter: id"))
         record = self._generations.get(generation_id)
-        # The record shows up a moment after the generation ends (SPEC §6).
+        # The record shows up a moment after the generation ends (wire format §6).
         if record is None or time.monotonic() < self._recorded_at[generation_id]:
             return _json(404, error_envelope(404, f"Generation {generation_id} not found"))
         return _json(200, {"data": record})

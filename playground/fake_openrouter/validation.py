@@ -1,4 +1,4 @@
-"""Which `/responses` bodies OpenRouter refuses with 400 `invalid_prompt` (SPEC §2, §5.2).
+"""Which `/responses` bodies OpenRouter refuses with 400 `invalid_prompt` (wire format §2, §5.2).
 
 OpenRouter validates with discriminated unions: an item or tool of an unknown `type`
 fails the union, and the zod issues go in `metadata.raw`. Other checks give a message
@@ -218,7 +218,7 @@ def _check_message(item: dict[str, Any], index: int) -> None:
         if kind == "input_image":
             _check_image(part, f"input.{index}.content.{number}")
     if role == "assistant" and any(part["type"] in OUTPUT_PARTS for part in content):
-        # An output message being replayed needs its id and status (SPEC §2.1).
+        # An output message being replayed needs its id and status (wire format §2.1).
         for key in ("id", "status"):
             if not isinstance(item.get(key), str):
                 _refuse(f"{PREFIX}: input.{index}.{key} is required on an assistant message.")

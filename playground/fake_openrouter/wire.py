@@ -33,12 +33,12 @@ def json_bytes(value: Any) -> bytes:
 
 
 def error_envelope(status: int, message: str, **extra: Any) -> dict[str, Any]:
-    """OpenRouter's standard error body: an integer `code`, after `message` (SPEC §5.2)."""
+    """OpenRouter's standard error body: an integer `code`, after `message` (wire format §5.2)."""
     return {"error": {"message": message, "code": status, **extra}}
 
 
 class Framing(Enum):
-    """How events are written on the wire (SPEC §4.1)."""
+    """How events are written on the wire (wire format §4.1)."""
 
     # `data:` lines only, `: OPENROUTER PROCESSING` keep-alives, `data: [DONE]` at the end.
     OPENROUTER = "openrouter"
@@ -62,7 +62,7 @@ def _random(alphabet: str, length: int) -> str:
 
 
 def generation_id() -> str:
-    """`gen-<unix seconds>-<20 alnum>`: a Responses id is the generation id (SPEC §1)."""
+    """`gen-<unix seconds>-<20 alnum>`: a Responses id is the generation id (wire format §1)."""
     return f"gen-{int(time.time())}-{_random(_ALNUM, 20)}"
 
 
@@ -77,7 +77,7 @@ def call_id() -> str:
 
 def encrypted_reasoning(endpoint_slug: str) -> str:
     """An opaque reasoning blob, with OpenRouter's `.<base64url {"endpoint_slug": …}>`
-    suffix (SPEC §3, X3). Clients send it back unchanged and never read it."""
+    suffix (wire format §3, X3). Clients send it back unchanged and never read it."""
     blob = base64.urlsafe_b64encode(b"\x80" + secrets.token_bytes(180)).decode()
     suffix = base64.urlsafe_b64encode(json_bytes({"endpoint_slug": endpoint_slug})).decode()
     return f"gAAAAA{blob.rstrip('=')}.{suffix.rstrip('=')}"

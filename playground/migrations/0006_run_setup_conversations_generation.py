@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
             field=models.JSONField(
                 blank=True,
                 default=dict,
-                help_text="The whole setup the run was made from (playground/setups.py); empty for runs older than it, whose setup is read from the fields above.",
+                help_text="The whole setup the run was made from (playground/setups/format.py); empty for runs older than it, whose setup is read from the fields above.",
             ),
         ),
         migrations.AddField(

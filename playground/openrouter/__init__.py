@@ -1,5 +1,10 @@
 """A Django-free client for OpenRouter's Responses API (streaming), model catalog, key
-details and generation records."""
+details and generation records.
+
+What it relies on of the API is docs/openrouter-wire-format.md: a "§" in a comment here
+is a section of that document, and the labels of recorded evidence (R02, X3, OAPI, …) are
+listed in its §0.
+"""
 
 from .catalog import ModelInfo, parse_models
 from .client import DEFAULT_TIMEOUT, OpenRouterClient

@@ -25,7 +25,7 @@ DEFAULT_TIMEOUT = httpx.Timeout(connect=10, read=60, write=10, pool=10)
 # when OpenRouter answers 429 or 5xx: at most twice, since a person is waiting. A stream
 # is never tried again: its first attempt may already have shown text or cost money.
 RETRY_DELAYS = (0.5, 1.5)
-# A generation's record appears a moment after its stream ends (SPEC §6, `/generation`):
+# A generation's record appears a moment after its stream ends (wire format §6, `/generation`):
 # until then the lookup answers 404, so it is tried again after these pauses, about 4 s
 # in all, the most a usage panel is worth waiting for.
 GENERATION_DELAYS = (0.25, 0.5, 1.0, 2.0)

@@ -33,7 +33,7 @@ _STATUS_KINDS = {
     529: "provider_down",
 }
 
-# OpenRouter's canonical `error_type` vocabulary (SPEC §5.3). Values missing here
+# OpenRouter's canonical `error_type` vocabulary (wire format §5.3). Values missing here
 # ("refusal", "unmapped") say nothing about the cause.
 _ERROR_TYPE_KINDS = {
     "authentication": "auth",
@@ -69,7 +69,7 @@ _ERROR_TYPE_KINDS = {
 }
 
 # The Responses skin's string codes; "server_error" is left out because OpenRouter
-# also uses it for auth failures, overload and timeouts (SPEC §5.2).
+# also uses it for auth failures, overload and timeouts (wire format §5.2).
 _CODE_KINDS = {
     "rate_limit_exceeded": "rate_limit",
     "invalid_prompt": "invalid_request",
@@ -138,7 +138,7 @@ class OpenRouterError(Exception):
 
     @classmethod
     def from_http(cls, status: int, headers: Mapping[str, str], body: bytes) -> OpenRouterError:
-        """An error from a non-2xx response, whichever envelope its body uses (SPEC §5.2)."""
+        """An error from a non-2xx response, whichever envelope its body uses (wire format §5.2)."""
         try:
             parsed = clean_json(json.loads(body))
         except ValueError:
@@ -175,7 +175,7 @@ class OpenRouterError(Exception):
         """An error reported inside a stream: `response.failed`, `error` or `response.error`.
 
         The `error` event comes flat (`code`, `message`; OAPI) or nested under `error`
-        (OpenAI, prose docs), so both are read (SPEC §4.2).
+        (OpenAI, prose docs), so both are read (wire format §4.2).
         """
         response = as_dict(data.get("response"))
         error = as_dict(data.get("error")) or as_dict(response.get("error"))
@@ -282,7 +282,7 @@ def _kind_for_unlisted_status(status: int) -> str:
 
 
 def _kind_for_code(code: str) -> str:
-    # Chat-style in-stream errors carry an HTTP status as their code (SPEC §5.4).
+    # Chat-style in-stream errors carry an HTTP status as their code (wire format §5.4).
     if code.isdigit():
         return _STATUS_KINDS.get(int(code)) or _kind_for_unlisted_status(int(code))
     return _CODE_KINDS.get(code, "stream_failed")

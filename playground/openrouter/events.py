@@ -12,13 +12,9 @@ from typing import Any
 
 import httpx
 
-# The public `EventSource` drops comment lines and hides when bytes arrived; the inspector
-# needs both, so the reader below drives httpx-sse's own line and event decoders (pinned
-# in the lock file) over timed chunks instead of hand-parsing SSE.
-from httpx_sse._decoders import SSEDecoder, SSELineDecoder
-
 from ._values import as_dict, as_int, as_str, clean_json, clean_text, is_int
 from .errors import OpenRouterError
+from .sse_decoding import SSEDecoder, SSELineDecoder
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -102,7 +98,7 @@ class OutputTextDone(StreamEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class OutputTextAnnotationAdded(StreamEvent):
-    """An annotation of the text, such as a web search's `url_citation` (SPEC §3)."""
+    """An annotation of the text, such as a web search's `url_citation` (wire format §3)."""
 
     output_index: int
     content_index: int
@@ -290,7 +286,7 @@ def parse_event(
 ) -> StreamEvent:
     """The typed event for one decoded payload; never raises on missing or odd fields.
 
-    Dispatch is on the JSON `type`: OpenRouter sends no `event:` lines (SPEC §4.1), so
+    Dispatch is on the JSON `type`: OpenRouter sends no `event:` lines (wire format §4.1), so
     the SSE event name is only a fallback.
     """
     event_type = as_str(data.get("type")) or sse_event
@@ -341,7 +337,7 @@ async def iter_events(
     the body. Each carries the time its chunk of bytes arrived, read before any of the
     chunk is parsed, so a slow consumer does not shift the times.
 
-    OpenAI's own stream ends without `[DONE]` (SPEC §4.1), so the end of the body is a
+    OpenAI's own stream ends without `[DONE]` (wire format §4.1), so the end of the body is a
     normal end too; whether a terminal event came is for the caller to judge. An event
     left without its closing blank line at the end of the body is dropped, as the SSE
     standard says.
@@ -352,6 +348,8 @@ async def iter_events(
             f"OpenRouter answered with {content_type or 'no content type'!r}"
             " instead of an event stream."
         )
+    # Not httpx-sse's `EventSource`, which drops comments and hides when bytes arrived
+    # (sse_decoding.py).
     lines = SSELineDecoder()
     decoder = SSEDecoder()
     async for text in response.aiter_text():

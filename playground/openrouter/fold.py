@@ -49,7 +49,7 @@ class Usage:
 
     @classmethod
     def from_api(cls, usage: dict | None) -> Usage | None:
-        """Usage from a response object; trimmed objects may lack the details (SPEC §3)."""
+        """Usage from a response object; trimmed objects may lack the details (wire format §3)."""
         if not isinstance(usage, dict):
             return None
         input_tokens = as_int(usage.get("input_tokens"))
@@ -140,7 +140,7 @@ class ResponseFold:
 
     Items are keyed by `output_index`, never by item id: OpenRouter may close the
     reasoning item after the message and give it a new id in `response.completed`
-    (SPEC §4.3, quirks a and b).
+    (wire format §4.3, quirks a and b).
 
     A stream that ends without `response.completed`, `response.incomplete`,
     `response.failed` or an `error` event leaves the fold "in_progress"; the caller

@@ -1,4 +1,4 @@
-"""What OpenRouter recorded about one generation, from `GET /generation?id=` (SPEC §6)."""
+"""What OpenRouter recorded about one generation, from `GET /generation?id=` (wire format §6)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What OpenRouter says about an API key, from `GET /key` (SPEC "GET /api/v1/key")."""
+"""What OpenRouter says about an API key, from `GET /key` (wire format §6, "GET /api/v1/key")."""
 
 from __future__ import annotations
 

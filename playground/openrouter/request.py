@@ -1,5 +1,5 @@
 """The body and headers of a streamed `POST /responses` call, and the input items of a
-conversation's history (SPEC §2)."""
+conversation's history (wire format §2)."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ class FunctionTool:
         _check_optional_bool(self.strict, f"The strict setting of tool {self.name!r}")
 
     def to_api(self) -> dict[str, Any]:
-        # Flat, Responses style; Chat's nested {"function": {...}} is rejected (SPEC §2.2).
+        # Flat, Responses style; Chat's nested {"function": {...}} is rejected (wire format §2.2).
         return {
             "type": "function",
             "name": self.name,
@@ -71,7 +71,7 @@ class JsonSchemaFormat:
             raise ValueError("The strict setting of the JSON schema must be true or false.")
 
     def to_api(self) -> dict[str, Any]:
-        # Flat, Responses style: not nested under a "json_schema" key (SPEC §2).
+        # Flat, Responses style: not nested under a "json_schema" key (wire format §2).
         return {
             "type": "json_schema",
             "name": self.name,
@@ -157,7 +157,7 @@ class RequestParams:
     images: tuple[str, ...] = ()
     history: tuple[dict, ...] = ()
     # Ask for the reasoning as an opaque blob, so the next turn can send it back: the
-    # API keeps nothing between calls (SPEC §2, `include`).
+    # API keeps nothing between calls (wire format §2, `include`).
     keep_reasoning: bool = False
 
     def __post_init__(self) -> None:
@@ -180,7 +180,7 @@ class RequestParams:
         _check_choice(self.reasoning_summary, REASONING_SUMMARIES, "reasoning summary")
         _check_choice(self.verbosity, VERBOSITIES, "verbosity")
         if self.reasoning_effort is not None and self.reasoning_max_tokens is not None:
-            # OpenRouter takes one or the other (SPEC §2, `reasoning`).
+            # OpenRouter takes one or the other (wire format §2, `reasoning`).
             raise ValueError("Set a reasoning effort or a reasoning token budget, not both.")
         self._check_tools()
         if self.json_schema is not None and not isinstance(self.json_schema, JsonSchemaFormat):
@@ -208,7 +208,7 @@ class RequestParams:
 
 
 def build_body(params: RequestParams) -> dict[str, Any]:
-    """The JSON body, keys in the order of SPEC §2's illustrative request."""
+    """The JSON body, keys in the order of the wire format's example request (§2)."""
     body: dict[str, Any] = {"model": params.model}
     if params.instructions:
         body["instructions"] = params.instructions
@@ -280,14 +280,14 @@ def user_message(text: str, images: Sequence[str] = ()) -> dict[str, Any]:
         "role": "user",
         "content": [
             {"type": "input_text", "text": text},
-            # `detail` is required by OpenRouter's schema (SPEC §2.1).
+            # `detail` is required by OpenRouter's schema (wire format §2.1).
             *({"type": "input_image", "image_url": url, "detail": "auto"} for url in images),
         ],
     }
 
 
 def assistant_message(id: str, text: str) -> dict[str, Any]:
-    """An earlier answer replayed; OpenRouter requires its `id` and `status` (SPEC §2.1)."""
+    """An earlier answer replayed; OpenRouter requires its `id` and `status` (wire format §2.1)."""
     return {
         "type": "message",
         "role": "assistant",
@@ -299,7 +299,7 @@ def assistant_message(id: str, text: str) -> dict[str, Any]:
 
 def reasoning_item(id: str, summary: list, encrypted_content: str) -> dict[str, Any]:
     """Earlier reasoning replayed as it came: its summary parts and its opaque blob,
-    unchanged (SPEC §2.1)."""
+    unchanged (wire format §2.1)."""
     return {
         "type": "reasoning",
         "id": id,

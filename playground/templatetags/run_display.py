@@ -1,9 +1,10 @@
-"""What a run page shows of its columns and its conversation."""
+"""What a run page shows of its columns."""
 
 from django import template
 
-from playground.column_view import ColumnView
-from playground.conversations import Conversation, conversation_of
+from playground.core import formatting
+from playground.models import RunColumn
+from playground.runs.column_view import ColumnView
 
 register = template.Library()
 
@@ -15,8 +16,9 @@ def column_view(column) -> ColumnView:
     return ColumnView(column)
 
 
-@register.simple_tag
-def conversation(run, columns) -> Conversation:
-    """`{% conversation run columns as convo %}`: the earlier turns of the run's
-    conversation, the later ones, and the follow-up box (on the latest turn)."""
-    return conversation_of(run, columns)
+@register.filter
+def status_label(column: RunColumn) -> str:
+    """A finished column's status as its pill shows it: an incomplete one says why."""
+    if column.status == RunColumn.Status.INCOMPLETE and column.incomplete_reason:
+        return f"incomplete: {formatting.humanize_reason(column.incomplete_reason)}"
+    return str(column.status)

@@ -4,7 +4,7 @@ from typing import Any
 
 from django import template
 
-from playground.setups import (
+from playground.setups.format import (
     PARAMETER_LABELS,
     PARAMETERS,
     column_describe,

@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
 
-from playground.forms import FirstAccountForm, LoginForm, SignupForm
+from playground.accounts.forms import FirstAccountForm, LoginForm, SignupForm
 from playground.models import Invite
 from playground.views.common import without_nul
 

@@ -13,8 +13,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from playground.openrouter import ModelInfo, OpenRouterError
 from playground.openrouter.catalog import SORTS, models_filter, models_sort
-from playground.setup_forms import MAX_COLUMNS, MAX_MODEL_ID_CHARS
-from playground.upstream import (
+from playground.setups.limits import MAX_COLUMNS, MAX_MODEL_ID_CHARS
+from playground.upstream.connection import (
     Catalog,
     Connection,
     catalog_connection,

@@ -4,7 +4,7 @@ and method checks that come after the owner lookup."""
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, resolve_url
 
-from playground.models import Run
+from playground.models import Preset, Run
 
 
 def go_to(request, to, *args) -> HttpResponse:
@@ -53,3 +53,8 @@ def number_or_404(value) -> int:
         return int(value)
     except (TypeError, ValueError):
         raise Http404 from None
+
+
+def preset_for(request, preset_id: int | str) -> Preset:
+    """The person's own preset, or 404 (also for an id that is not a number)."""
+    return get_object_or_404(Preset, pk=number_or_404(preset_id), owner=request.user)

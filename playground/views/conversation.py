@@ -1,5 +1,5 @@
 """Going on from a finished run: a follow-up message to its columns, or the results of a
-column's tool calls. Each makes a new run that continues it (playground/conversations.py)
+column's tool calls. Each makes a new run that continues it (playground/runs/conversations.py)
 and streams on its own page."""
 
 from collections.abc import Callable
@@ -8,8 +8,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from playground.column_view import ColumnView
-from playground.conversations import (
+from playground.accounts.throttle import run_throttle
+from playground.core.crypto import KeyUnavailable
+from playground.models import Run, RunColumn
+from playground.runs.column_view import ColumnView
+from playground.runs.conversations import (
     ContinuationRefused,
     continue_refusal,
     follow_up_box,
@@ -18,10 +21,7 @@ from playground.conversations import (
     tool_results_check,
     tool_results_create,
 )
-from playground.crypto import KeyUnavailable
-from playground.models import Run, RunColumn
-from playground.throttle import run_throttle
-from playground.upstream import Connection, connection_for
+from playground.upstream.connection import Connection, connection_for
 from playground.views.catalog import catalog_models
 from playground.views.common import go_to, owned_run, refuse_method, without_nul
 

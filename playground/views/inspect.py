@@ -8,16 +8,16 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
-from playground.codegen import code_snippets
-from playground.inspection import (
+from playground.inspector.codegen import code_snippets
+from playground.inspector.inspection import (
     comparison_charts,
     event_page,
     event_types,
     pretty_json,
     run_export,
 )
+from playground.inspector.timeline import STALL_MS, column_timeline
 from playground.models import Run, RunColumn, StreamJSONEncoder
-from playground.timeline import STALL_MS, column_timeline
 from playground.views.common import number_or_404, owned_run, refuse_method
 
 TEMPLATE = "playground/inspect/column.html"

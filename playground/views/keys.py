@@ -11,8 +11,7 @@ from django.db import IntegrityError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 
-from playground.forms import ApiKeyForm
-from playground.keys import (
+from playground.keys.api_keys import (
     KeyUnavailable,
     api_key_check,
     api_key_create,
@@ -22,6 +21,7 @@ from playground.keys import (
     api_key_successor,
     is_refusal,
 )
+from playground.keys.forms import ApiKeyForm
 from playground.models import ApiKey
 from playground.openrouter import OpenRouterError
 from playground.views.common import refuse_method

@@ -11,20 +11,24 @@ from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
 
-from playground.forms import PresetForm, PresetImportForm
 from playground.models import Preset, PresetVersion
-from playground.preset_files import PresetFileError, presets_export_bytes, presets_import
-from playground.presets import preset_duplicate, preset_rename, preset_restore, setup_diff
-from playground.views.common import number_or_404, refuse_method, search_text
+from playground.presets.files import PresetFileError, presets_export_bytes, presets_import
+from playground.presets.forms import PresetForm, PresetImportForm, PresetSaveForm
+from playground.presets.versions import (
+    preset_create,
+    preset_duplicate,
+    preset_rename,
+    preset_restore,
+    preset_save_version,
+    setup_diff,
+)
+from playground.setups.format import setup_from_cleaned
+from playground.views.common import go_to, preset_for, refuse_method, search_text
+from playground.views.compare import compare_context, compare_form, form_errors
 
 PAGE_SIZE = 25
 # Enough to fix a file by; a broken file of 500 presets would otherwise fill pages.
 MAX_PROBLEMS_SHOWN = 100
-
-
-def preset_for(request, preset_id: int | str) -> Preset:
-    """The person's own preset, or 404 (also for an id that is not a number)."""
-    return get_object_or_404(Preset, pk=number_or_404(preset_id), owner=request.user)
 
 
 def _get_version(preset: Preset, number: int) -> PresetVersion:
@@ -218,3 +222,33 @@ def presets_import_view(request):
         "more_problems": max(0, len(problems) - MAX_PROBLEMS_SHOWN),
     }
     return render(request, "playground/presets/import.html", context, status=400)
+
+
+@login_required
+def preset_save(request, preset_id: int | None = None):
+    """Saves the compare form's setup: as a new preset, or as the next version of one."""
+    preset = preset_for(request, preset_id) if preset_id is not None else None
+    if refused := refuse_method(request, "POST"):
+        return refused
+    form, catalog = compare_form(request, request.POST, request.FILES, purpose="preset")
+    preset_form = PresetSaveForm(request.POST) if preset is None else None
+    setup_valid = form.is_valid()
+    if not setup_valid or (preset_form is not None and not preset_form.is_valid()):
+        context = compare_context(
+            form=form, catalog=catalog, preset=preset, preset_form=preset_form
+        )
+        return form_errors(request, context)
+
+    setup = setup_from_cleaned(form.cleaned_data)
+    if preset is None:
+        preset = preset_create(
+            owner=request.user,
+            name=preset_form.cleaned_data["name"],
+            description=preset_form.cleaned_data["description"],
+            setup=setup,
+        )
+        messages.success(request, f"Saved the preset “{preset.name}”.")
+    else:
+        version = preset_save_version(preset=preset, setup=setup)
+        messages.success(request, f"Saved “{preset.name}” as version {version.number}.")
+    return go_to(request, f"/?preset={preset.pk}")

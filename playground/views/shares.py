@@ -8,9 +8,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 
-from playground import sharing
+from playground.core.rendering import render_markdown
 from playground.models import Preset, Share
-from playground.rendering import render_markdown
+from playground.presets import sharing
 from playground.views.common import go_to, owned_run, refuse_method, without_nul
 
 
@@ -103,7 +103,11 @@ def shared_fork(request, token: str):
         return refused
     name, _ = sharing.shared_setup(share)
     if request.method == "POST":
-        preset = sharing.shared_fork(share=share, owner=request.user)
+        try:
+            preset = sharing.shared_fork(share=share, owner=request.user)
+        except sharing.SharedSetupInvalid as problems:
+            messages.error(request, f"This shared setup cannot be copied: {problems}")
+            return redirect(request.path)
         messages.success(request, f"Copied into your presets as “{preset.name}”.")
         return redirect(f"/?preset={preset.pk}")
     # Not sent as no-referrer like the shared page: Chromium then posts the form with

@@ -1,4 +1,4 @@
-"""The run's one SSE stream: the only async view (DESIGN: Streaming rules).
+"""The run's one SSE stream: the only async view (docs/architecture.md, "Streaming rules").
 
 The first connection claims the run (pending → streaming) and calls upstream; any later
 connection (a reconnect, a second tab, a reload) replays what is stored and ends, so a
@@ -15,7 +15,7 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass
 
-from asgiref.sync import SyncToAsync, sync_to_async
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import DatabaseError, connections
 from django.http import Http404, HttpResponse, StreamingHttpResponse
@@ -24,12 +24,14 @@ from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from playground.column_view import ColumnView
-from playground.conversations import follow_up_box
-from playground.crypto import KeyUnavailable
+from playground.core.crypto import KeyUnavailable
+from playground.core.request_thread import release_request_thread
+from playground.core.shutdown import on_stop, watch_signals
 from playground.models import Run, RunColumn
 from playground.openrouter import OpenRouterClient, OpenRouterError
-from playground.runs import (
+from playground.runs.column_view import ColumnView
+from playground.runs.conversations import follow_up_box
+from playground.runs.lifecycle import (
     column_apply,
     columns_save_generation,
     generation_failure,
@@ -38,9 +40,8 @@ from playground.runs import (
     run_finish,
     run_interrupt_if_stale,
 )
-from playground.shutdown import on_stop, watch_signals
-from playground.streaming import ColumnState, Interrupt, multiplex, sse_event
-from playground.upstream import Connection, get_client, run_connection
+from playground.runs.streaming import ColumnState, Interrupt, multiplex, sse_event
+from playground.upstream.connection import Connection, get_client, run_connection
 from playground.views.common import refuse_method
 
 TEMPLATE = "playground/compare.html"
@@ -52,11 +53,12 @@ logger = logging.getLogger(__name__)
 
 
 def _render_result(column: RunColumn, *, csrf_token: str, awaiting_generation: bool = False) -> str:
+    """The column's finished result (the `result` partial, not `live-result`): it reads
+    only the column's own fields, so it may render on the event loop."""
     return render_to_string(
         f"{TEMPLATE}#result",
         {
             "column": column,
-            "live": False,
             "awaiting_generation": awaiting_generation,
             "csrf_token": csrf_token,
         },
@@ -115,11 +117,12 @@ async def run_stream(request, run_id: int) -> HttpResponse:
     live = _live(run, columns, connection, csrf_token=opening.csrf_token)
     try:
         # Starts the upstream requests now, so the model's own wait covers what is left
-        # to do here: closing the database connection (a stream holds none, DESIGN:
-        # Streaming rules) and sending the response's head.
+        # to do here: closing the database connection (a stream holds none: docs/
+        # architecture.md, "Streaming rules") and sending the response's head.
         opened = await anext(live)
         await sync_to_async(_release_connections, thread_sensitive=True)()
-        _release_thread()
+        # A stream would keep the request's thread idle for as long as the answer takes.
+        release_request_thread()
     except BaseException:
         await live.aclose()
         raise
@@ -143,16 +146,6 @@ def _open(request, run_id: int) -> _Opening | HttpResponse:
     except BaseException:
         _release_connections()
         raise
-
-
-def _release_thread() -> None:
-    """Lets the request's own thread go: Django gives each request one for its sync
-    work, and a stream would keep it idle for as long as the answer takes. Sync work
-    later in the request gets a new one."""
-    context = SyncToAsync.thread_sensitive_context.get(None)
-    executor = SyncToAsync.context_to_thread_executor.pop(context, None) if context else None
-    if executor is not None:
-        executor.shutdown(wait=False)
 
 
 def _release_connections() -> None:
@@ -356,7 +349,7 @@ def _save_end(run: Run, columns: list[RunColumn], *, cancelled: bool, interrupte
         run_finish(run, columns, cancelled=cancelled, interrupted=interrupted)
     except DatabaseError:
         # The stream still ends cleanly; the run stays "streaming" until it is found
-        # stale and marked interrupted (playground/runs.py).
+        # stale and marked interrupted (playground/runs/lifecycle.py).
         logger.exception("Run %s could not be saved", run.pk)
     finally:
         _release_connections()

@@ -10,10 +10,10 @@ from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
-from playground.charts import Bar, bar_chart
+from playground.core.formatting import usd
+from playground.inspector.charts import Bar, bar_chart
 from playground.models import ApiKey
-from playground.templatetags.playground import usd
-from playground.usage import (
+from playground.usage.report import (
     CUSTOM,
     PRESET_DAYS,
     Amounts,

@@ -12,12 +12,12 @@
     const list = columnsList();
     if (!list) return;
     const max = Number(list.dataset.maxColumns || 8);
-    const columns = list.querySelectorAll("[data-testid=column]");
+    const columns = list.querySelectorAll("[data-role=column]");
     columns.forEach(function (column, index) {
       column.querySelector(".column-label").textContent = "Column " + (index + 1);
-      column.querySelector("[data-testid=remove-column]").disabled = columns.length <= 1;
+      column.querySelector("[data-role=remove-column]").disabled = columns.length <= 1;
     });
-    const add = document.querySelector("[data-testid=add-column]");
+    const add = document.querySelector("[data-role=add-column]");
     if (add) add.disabled = columns.length >= max;
   }
 
@@ -25,12 +25,12 @@
     const list = columnsList();
     const template = document.getElementById("column-template");
     const max = Number(list.dataset.maxColumns || 8);
-    if (list.querySelectorAll("[data-testid=column]").length >= max) return;
+    if (list.querySelectorAll("[data-role=column]").length >= max) return;
     list.appendChild(template.content.cloneNode(true));
     // Its model field then fetches that model's settings, as the page's own columns do.
     htmx.process(list.lastElementChild);
     refreshColumns();
-    const inputs = list.querySelectorAll("[data-testid=column-model]");
+    const inputs = list.querySelectorAll("[data-role=column-model]");
     inputs[inputs.length - 1].focus();
   }
 
@@ -47,14 +47,14 @@
     stopped.querySelectorAll("[sse-swap]").forEach(function (element) {
       element.removeAttribute("sse-swap");
     });
-    stopped.querySelectorAll("[data-testid=result][data-status=streaming]").forEach(function (result) {
+    stopped.querySelectorAll("[data-role=result][data-status=streaming]").forEach(function (result) {
       result.dataset.status = "cancelled";
       result.querySelector(".status-pill").textContent = "cancelled";
     });
     const status = stopped.querySelector(".run-status");
     status.dataset.status = "cancelled";
     status.querySelector(".state").textContent = "Stopped.";
-    status.querySelector("[data-testid=stop]").remove();
+    status.querySelector("[data-role=stop]").remove();
     htmx.swap(run, stopped.outerHTML, { swapStyle: "outerHTML", swapDelay: 0, settleDelay: 0 });
   }
 
@@ -73,12 +73,12 @@
   }
 
   document.addEventListener("click", function (event) {
-    if (event.target.closest("[data-testid=add-column]")) {
+    if (event.target.closest("[data-role=add-column]")) {
       addColumn();
-    } else if (event.target.closest("[data-testid=remove-column]")) {
-      event.target.closest("[data-testid=column]").remove();
+    } else if (event.target.closest("[data-role=remove-column]")) {
+      event.target.closest("[data-role=column]").remove();
       refreshColumns();
-    } else if (event.target.closest("[data-testid=stop]")) {
+    } else if (event.target.closest("[data-role=stop]")) {
       stopRun();
     } else if (event.target.closest("[data-copy-target]")) {
       copyText(event.target.closest("[data-copy-target]"));
@@ -142,13 +142,13 @@
 
   document.addEventListener("htmx:beforeSwap", function (event) {
     const target = event.detail.target;
-    const column = target && target.closest(".column-options") === target && target.closest("[data-testid=column]");
+    const column = target && target.closest(".column-options") === target && target.closest("[data-role=column]");
     if (column) keptSettings.set(column, keepSettings(target));
   });
 
   document.addEventListener("htmx:afterSwap", function (event) {
     const options = event.target;
-    const column = options.classList && options.classList.contains("column-options") && options.closest("[data-testid=column]");
+    const column = options.classList && options.classList.contains("column-options") && options.closest("[data-role=column]");
     if (!column || !keptSettings.has(column)) return;
     restoreSettings(options, keptSettings.get(column));
     keptSettings.delete(column);
@@ -171,13 +171,13 @@
   }
 
   function modelInput(column) {
-    return column.querySelector("[data-testid=column-model]");
+    return column.querySelector("[data-role=column-model]");
   }
 
   function openPicker(link) {
     const dialog = picker();
-    const columns = Array.from(document.querySelectorAll("#columns [data-testid=column]"));
-    pickingFor = link.closest("[data-testid=column]");
+    const columns = Array.from(document.querySelectorAll("#columns [data-role=column]"));
+    pickingFor = link.closest("[data-role=column]");
     // The column and the models typed so far, so the list's links match the page.
     const url = new URL(link.href, window.location.href);
     url.searchParams.set("column", String(Math.max(columns.indexOf(pickingFor), 0)));
@@ -187,7 +187,7 @@
     dialog.showModal();
     htmx.ajax("GET", url.pathname + url.search, { target: "#model-picker-body", swap: "innerHTML" })
       .then(function () {
-        const search = dialog.querySelector("[data-testid=picker-search]");
+        const search = dialog.querySelector("[data-role=picker-search]");
         if (search) search.focus();
       });
   }
@@ -205,7 +205,7 @@
   document.addEventListener("click", function (event) {
     const dialog = picker();
     if (!dialog || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
-    const browse = event.target.closest("[data-testid=browse-models]");
+    const browse = event.target.closest("[data-role=browse-models]");
     const pick = event.target.closest("[data-pick-model]");
     if (browse) {
       event.preventDefault();

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from playground.bench.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.factories import browser_cookies
 
 # The machines the suite runs on are shared and noisy: every wait, the page's actions and
 # the `expect` assertions alike, gets WAIT_MS before it fails.
@@ -40,12 +41,9 @@ def browser(_uvicorn_server):
 
 
 @pytest.fixture
-def page(browser, asgi_server, alice, client):
-    client.force_login(alice)
+def page(browser, asgi_server, alice_client):
     context = browser.new_context(base_url=asgi_server.url, viewport={"width": 1400, "height": 900})
-    context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": asgi_server.url}]
-    )
+    context.add_cookies(browser_cookies(alice_client, asgi_server.url))
     page = context.new_page()
     page.set_default_timeout(WAIT_MS)
     errors = []

@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 
 from playground.fake_openrouter import CATALOG
 from playground.models import Run
+from tests.factories import browser_cookies
 
 
 def picker_rows(page):
@@ -98,12 +99,9 @@ def test_escape_or_the_close_button_closes_the_picker_and_keeps_the_model(page, 
     expect(page.get_by_test_id("column-model")).to_have_value("demo/echo")
 
 
-def test_without_javascript_the_picker_is_a_page_of_links(browser, asgi_server, alice, client):
-    client.force_login(alice)
+def test_without_javascript_the_picker_is_a_page_of_links(browser, asgi_server, alice_client):
     context = browser.new_context(base_url=asgi_server.url, java_script_enabled=False)
-    context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": asgi_server.url}]
-    )
+    context.add_cookies(browser_cookies(alice_client, asgi_server.url))
     page = context.new_page()
     page.goto("/?models=demo/swift,demo/echo")
 

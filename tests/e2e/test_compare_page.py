@@ -2,11 +2,11 @@
 and hostile model output."""
 
 import re
-import time
 
 from playwright.sync_api import expect
 
 from playground.models import Run, RunColumn
+from tests.polling import wait_until
 
 
 def start_run(page, models, prompt="Explain streaming in one paragraph."):
@@ -14,15 +14,6 @@ def start_run(page, models, prompt="Explain streaming in one paragraph."):
     page.get_by_test_id("prompt").fill(prompt)
     page.get_by_test_id("run").click()
     expect(page.get_by_test_id("result")).to_have_count(len(models))
-
-
-def deadline_check(condition, timeout=10.0):
-    """Waits for the server side of what the page already shows (a write after a
-    disconnect happens a moment later)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
 
 
 def result(page, model):
@@ -71,7 +62,7 @@ def test_stop_cancels_every_column_and_keeps_the_partial_text(page, fake):
     expect(page.get_by_test_id("stop")).to_have_count(0)
 
     run = Run.objects.get()
-    deadline_check(lambda: Run.objects.get(pk=run.pk).status == Run.Status.CANCELLED)
+    wait_until(lambda: Run.objects.get(pk=run.pk).status == Run.Status.CANCELLED)
     assert fake.open_streams == 0
     first = RunColumn.objects.get(run=run, position=0)
     assert first.status == "cancelled" and first.output_text.startswith(shown)
@@ -91,7 +82,7 @@ def test_escape_stops_and_ctrl_enter_runs(page, fake):
     expect(page.get_by_test_id("result-output")).not_to_be_empty()
     page.keyboard.press("Escape")
     expect(page.get_by_test_id("result")).to_have_attribute("data-status", "cancelled")
-    deadline_check(lambda: Run.objects.get().status == Run.Status.CANCELLED)
+    wait_until(lambda: Run.objects.get().status == Run.Status.CANCELLED)
 
 
 def test_a_failing_column_says_why_beside_two_good_ones(page, fake):

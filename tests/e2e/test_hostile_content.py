@@ -13,11 +13,11 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from playground import sharing
 from playground.fake_openrouter import scenarios
 from playground.fake_openrouter.generation import MessageItem, ReasoningTextItem
 from playground.models import Run, Share
-from tests.factories import a_preset
+from playground.presets import sharing
+from tests.factories import a_preset, browser_cookies
 
 REMOTE_HOST = "127.0.0.2"
 PLACEHOLDERS = {b"@@NUL@@": b"\\u0000", b"@@LONE@@": b"\\ud800", b"@@CR@@": b"\\r"}
@@ -301,15 +301,7 @@ def test_a_hostile_shared_preset_is_inert_for_strangers_and_whoever_copies_it(
     client.force_login(bob)
     context = browser.new_context(base_url=asgi_server.url)
     try:
-        context.add_cookies(
-            [
-                {
-                    "name": "sessionid",
-                    "value": client.cookies["sessionid"].value,
-                    "url": asgi_server.url,
-                }
-            ]
-        )
+        context.add_cookies(browser_cookies(client, asgi_server.url))
         bobs = context.new_page()
         watch = Watch(bobs, asgi_server.url)
         bobs.goto(f"/s/{share.token}/fork/")

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from playground.fake_openrouter.server import INVALID_KEY
 from playground.models import ApiKey
-from tests.test_keys import KEY, OTHER_KEY, assert_no_key_material
+from tests.keys.test_keys import KEY, OTHER_KEY, assert_no_key_material
 
 
 def add_key(page, label: str, key: str) -> None:

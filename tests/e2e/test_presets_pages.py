@@ -7,8 +7,8 @@ import re
 from playwright.sync_api import expect
 
 from playground.models import Preset
-from playground.presets import preset_create, preset_save_version
-from playground.setups import setup_from_values
+from playground.presets.versions import preset_create, preset_save_version
+from playground.setups.format import setup_from_values
 
 
 def make_setup(prompt: str, *models: str, temperature: float | None = None) -> dict:

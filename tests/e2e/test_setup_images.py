@@ -7,7 +7,7 @@ import base64
 from playwright.sync_api import expect
 
 from playground.models import Run
-from tests.test_setup_request_bodies import PNG
+from tests.setups.test_request_bodies import PNG
 
 
 def open_images(page):

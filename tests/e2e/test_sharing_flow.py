@@ -7,6 +7,7 @@ import re
 from playwright.sync_api import expect
 
 from playground.models import Preset
+from tests.factories import browser_cookies
 
 
 def session_context(browser, asgi_server, client, user):
@@ -14,15 +15,7 @@ def session_context(browser, asgi_server, client, user):
     context = browser.new_context(base_url=asgi_server.url)
     if user is not None:
         client.force_login(user)
-        context.add_cookies(
-            [
-                {
-                    "name": "sessionid",
-                    "value": client.cookies["sessionid"].value,
-                    "url": asgi_server.url,
-                }
-            ]
-        )
+        context.add_cookies(browser_cookies(client, asgi_server.url))
     return context
 
 

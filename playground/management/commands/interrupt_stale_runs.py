@@ -7,7 +7,7 @@ command does it for every person at once, e.g. from a timer or after a restart.
 
 from django.core.management.base import BaseCommand
 
-from playground.runs import runs_interrupt_stale
+from playground.runs.lifecycle import runs_interrupt_stale
 
 
 class Command(BaseCommand):

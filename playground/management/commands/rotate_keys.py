@@ -7,7 +7,7 @@ stopped at any point and run again: keys already under the newest key are left a
 
 from django.core.management.base import BaseCommand, CommandError
 
-from playground.crypto import KeyUnavailable, needs_rotation, rotate_secret
+from playground.core.crypto import KeyUnavailable, needs_rotation, rotate_secret
 from playground.models import ApiKey
 
 
