@@ -1,10 +1,15 @@
-"""The ASGI entry point: static files first, then Django.
+"""The ASGI entry point: static files first, then Django; and the server's life.
 
 WhiteNoise's Django middleware is sync-only and would push every request, the stream
 included, through a thread. Serving STATIC_ROOT with WhiteNoise's own app in front of
 Django keeps the stream path async from end to end.
+
+The lifespan messages (Django's handler takes none) say where run tasks run: on the
+server's loop from startup on (playground/runs/run_loop.py); at shutdown every live run
+is told to end, and the server waits for their last writes.
 """
 
+import asyncio
 import os
 import re
 
@@ -36,12 +41,37 @@ def build_application():
     )
 
     async def application(scope, receive, send):
-        if scope["type"] == "http" and scope["path"].startswith(settings.STATIC_URL):
+        if scope["type"] == "lifespan":
+            await lifespan(receive, send)
+        elif scope["type"] == "http" and scope["path"].startswith(settings.STATIC_URL):
             await static_app(scope, receive, send)
         else:
             await django_app(scope, receive, send)
 
     return application
+
+
+# Within uvicorn's own graceful shutdown (3 s with `make run`): a run that is told to end
+# saves what it has at once.
+SHUTDOWN_WAIT_SECONDS = 2.5
+
+
+async def lifespan(receive, send) -> None:
+    from playground.core.shutdown import stop_streams, watch_signals
+    from playground.runs import run_loop
+
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            run_loop.use_server_loop(asyncio.get_running_loop())
+            watch_signals()
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            stop_streams()
+            await run_loop.wait_for_tasks(SHUTDOWN_WAIT_SECONDS)
+            run_loop.use_server_loop(None)
+            await send({"type": "lifespan.shutdown.complete"})
+            return
 
 
 application = build_application()

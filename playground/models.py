@@ -83,6 +83,11 @@ class Run(models.Model):
         blank=True,
         help_text="The most the run was allowed to cost at worst, in USD.",
     )
+    keep_running = models.BooleanField(
+        default=False,
+        help_text="Keeps generating when nobody watches, instead of stopping after the grace "
+        "period (PLAYGROUND_ORPHAN_GRACE_SECONDS).",
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -99,8 +104,9 @@ class Run(models.Model):
 
     @property
     def is_live(self) -> bool:
-        """Whether opening the run should connect to its stream (it has not started yet)."""
-        return self.status == self.Status.PENDING
+        """Whether opening the run attaches to its stream: its task has yet to start, or
+        is generating it."""
+        return self.status in (self.Status.PENDING, self.Status.STREAMING)
 
     @property
     def is_finished(self) -> bool:

@@ -101,6 +101,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Live runs between processes (playground/runs/redis_relay.py): with it, any process or
+# host serves any viewer and takes any Stop. Without it, one process serves everything.
+REDIS_URL = env.str("REDIS_URL", default="")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
@@ -177,6 +180,9 @@ PLAYGROUND_DEMO_TIME_SCALE = env.float("PLAYGROUND_DEMO_TIME_SCALE", default=1.0
 OPENROUTER_READ_TIMEOUT = env.float("OPENROUTER_READ_TIMEOUT", default=60.0)
 # The longest one column may stream, keep-alive comments or not.
 PLAYGROUND_COLUMN_MAX_SECONDS = env.float("PLAYGROUND_COLUMN_MAX_SECONDS", default=600.0)
+# A run goes on while someone watches it and this many seconds after the last viewer left
+# (a reload, a dropped connection come back within it); then it is stopped. 0 stops at once.
+PLAYGROUND_ORPHAN_GRACE_SECONDS = env.float("PLAYGROUND_ORPHAN_GRACE_SECONDS", default=60.0)
 
 # Accounts. Sign-up: "closed" (the admin adds people), "open", or "invite" (one-time
 # links the admin makes in Django admin, valid PLAYGROUND_INVITE_DAYS days).

@@ -57,6 +57,7 @@ urlpatterns = [
     path("s/<str:token>/", shares.shared, name="shared"),
     path("s/<str:token>/fork/", shares.shared_fork, name="shared-fork"),
     path("runs/<int:run_id>/stream/", stream.run_stream, name="run-stream"),
+    path("runs/<int:run_id>/stop/", runs.run_stop_view, name="run-stop"),
     path("presets/save/", presets.preset_save, name="preset-save"),
     path("presets/<int:preset_id>/save/", presets.preset_save, name="preset-save-version"),
     path("presets/", presets.preset_list, name="presets"),

@@ -31,6 +31,9 @@ def _test_settings(tmp_path_factory):
     }
     settings.STATIC_ROOT = tmp_path_factory.mktemp("static")
     settings.OPENROUTER_API_KEY = ""
+    # This process's own servers keep live runs in process; tests/test_multiprocess.py
+    # gives REDIS_URL to the servers it starts.
+    settings.REDIS_URL = ""
     # Password hashing at full strength makes every login take a noticeable time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -83,11 +86,11 @@ class LiveServer:
 
 
 @contextmanager
-def serve(app):
+def serve(app, *, lifespan: str = "off"):
     """Serves an ASGI app with uvicorn on a free loopback port in a background thread."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, lifespan=lifespan, log_level="warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     wait_until(
@@ -117,7 +120,8 @@ def _uvicorn_server(django_db_setup, django_db_blocker):
     call_command("collectstatic", interactive=False, verbosity=0)
     from playground.asgi import build_application
 
-    with django_db_blocker.unblock(), serve(build_application()) as url:
+    # With its lifespan, as uvicorn runs it: run tasks then run on the server's loop.
+    with django_db_blocker.unblock(), serve(build_application(), lifespan="on") as url:
         yield LiveServer(url=url)
 
 

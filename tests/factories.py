@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import httpx
 from django.utils import timezone
-from httpx_sse import connect_sse
+from httpx_sse import ServerSentEvent, connect_sse
 
 from playground.core.crypto import encrypt_secret
 from playground.models import ApiKey, Run
@@ -71,14 +71,26 @@ def browser_cookies(client, url: str) -> list[dict[str, str]]:
 def run_events(server, cookies, run, *, stop_after=None, timeout=30) -> list[tuple[str, str]]:
     """The SSE events of a run's stream from the real server as (name, data) pairs,
     optionally hanging up after the first event whose name ends with `stop_after`."""
+    return [
+        (sse.event, sse.data)
+        for sse in run_sse(server, cookies, run, stop_after=stop_after, timeout=timeout)
+    ]
+
+
+def run_sse(
+    server, cookies, run, *, last_event_id=None, stop_after=None, timeout=30
+) -> list[ServerSentEvent]:
+    """The SSE events of a run's stream, ids included, from the event after
+    `last_event_id` (sent as the browser's `Last-Event-ID`) when given."""
     events = []
+    headers = {"Last-Event-ID": str(last_event_id)} if last_event_id is not None else {}
     with (
         httpx.Client(base_url=server.url, cookies=cookies, timeout=timeout) as http,
-        connect_sse(http, "GET", f"/runs/{run.pk}/stream/") as source,
+        connect_sse(http, "GET", f"/runs/{run.pk}/stream/", headers=headers) as source,
     ):
         assert source.response.status_code == 200
         for sse in source.iter_sse():
-            events.append((sse.event, sse.data))
+            events.append(sse)
             if stop_after and sse.event.endswith(stop_after):
                 break
     return events

@@ -4,7 +4,7 @@
 
 - the fake OpenRouter (`manage.py fake_openrouter --bench-models`), whose `bench/paced`
   model streams one-token pieces on a fixed clock, each stamped with the moment it is due;
-- the app under uvicorn with production settings: DEBUG off, 2 workers, a fresh SQLite
+- the app under uvicorn with production settings: DEBUG off, 1 worker, a fresh SQLite
   file database (migrated), static files collected and served by WhiteNoise, and the
   server's key pointing it at the fake (`OPENROUTER_BASE_URL`);
 

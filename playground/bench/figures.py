@@ -397,7 +397,7 @@ async def soak(target: Target, plan: Plan, memory: Callable[[], int]) -> dict[st
     return {"soak_memory_ratio": round(after_wave[-1] / after_wave[0], 3), "soak_streams": total}
 
 
-# 7. Closing upstream when the browser goes away
+# 7. Closing upstream when the run is stopped
 
 
 def _stored_generations(run_id: int, timeout: float) -> list[tuple[int, str]]:
@@ -445,16 +445,16 @@ async def cancel_close(target: Target, plan: Plan) -> dict[str, float]:
                     target.record_pieces(stream, event)
                 if len(stream.first_due) == columns:
                     break
+            stopped_at = await target.stop_run(stream.run_id)
             exchange.close()
-            disconnected_at = exchange.closed_at
         stored = await asyncio.to_thread(_stored_generations, stream.run_id, 30)
         for position, generation_id in stored:
             first_token_at = stream.first_due[position] - schedule.first
             closed_at = await _closed_at(target.fake, generation_id, first_token_at)
-            delays.append(closed_at - disconnected_at)
+            delays.append(closed_at - stopped_at)
     say(
         f"  {len(delays)} upstream streams of {plan.cancel_runs} {columns}-column runs: "
-        f"closed {ms(min(delays))} to {ms(max(delays))} ms after the browser left"
+        f"closed {ms(min(delays))} to {ms(max(delays))} ms after Stop was sent"
     )
     return {"cancel_close_max_ms": max(0.0, ms(max(delays)))}
 

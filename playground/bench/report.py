@@ -41,12 +41,12 @@ FIGURES = [
     Figure("relay_jitter_p99_ms", "3. Relay delay per event, p99", "ms", 5),
     Figure("relay_jitter_max_ms", "3. Relay delay per event, max", "ms"),
     Figure(
-        "max_active_streams", "4. Active streams at 20 events/s, 2 workers", "", 300, operator.ge
+        "max_active_streams", "4. Active streams at 20 events/s, 1 worker", "", 300, operator.ge
     ),
     Figure("open_streams", "5. Open idle streams held at once", "", 2000, operator.ge),
     Figure("kb_per_open_stream", "5. Memory per open stream", "KB", 60),
     Figure("soak_memory_ratio", "6. Memory after the soak over after its first wave", "times", 1.2),
-    Figure("cancel_close_max_ms", "7. Browser gone to upstream closed, max", "ms", 300),
+    Figure("cancel_close_max_ms", "7. Stop to upstream closed, max", "ms", 300),
     Figure("page_js_kb_gz", "8. Compare page JS, compressed", "KB", 60),
     Figure("page_total_kb_gz", "8. Compare page in all, compressed", "KB", 150),
     Figure("page_requests", "8. Compare page requests", "", 15),

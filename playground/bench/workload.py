@@ -134,6 +134,18 @@ class Target:
     async def create_bench_run(self, schedule: Schedule, *, columns: int = 1) -> tuple[int, float]:
         return await self.create_run(schedule.prompt, [MODEL] * columns)
 
+    async def stop_run(self, run_id: int) -> float:
+        """POSTs the run's Stop as the page's button does; returns when it was sent."""
+        sent_at = time.monotonic()
+        response = await self.app.post_form(
+            f"/runs/{run_id}/stop/",
+            [],
+            headers={"HX-Request": "true", "X-CSRFToken": self.csrf_token},
+        )
+        if response.status != 204:
+            raise HttpError(f"POST /runs/{run_id}/stop/ answered {response.status}")
+        return sent_at
+
     def open_run(self, run_id: int) -> Exchange:
         return self.app.exchange(
             "GET", f"/runs/{run_id}/stream/", headers={"Accept": "text/event-stream"}

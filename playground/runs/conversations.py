@@ -238,6 +238,7 @@ def _run_continue(
             # run page start it over.
             setup=run.setup,
             budget=run.budget,
+            keep_running=run.keep_running,
             **key_fields(connection),
         )
         RunColumn.objects.bulk_create(

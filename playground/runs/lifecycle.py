@@ -85,6 +85,7 @@ def run_create(
     connection: Connection,
     catalog: Iterable[ModelInfo] | None = None,
     estimate: RunEstimate | None = None,
+    keep_running: bool = False,
 ) -> Run:
     """Stores a run of a valid setup (playground/setups/format.py, any version) and, per column,
     the exact request it will send (key redacted) and, given the catalog, its worst-case
@@ -93,7 +94,8 @@ def run_create(
 
     Raises BudgetExceeded, saving nothing, when the catalog shows the worst case over the
     setup's budget. `estimate`, when the caller has one of this setup from this catalog
-    (the compare form's), is used rather than made again.
+    (the compare form's), is used rather than made again. `keep_running`: the run goes
+    on when nobody watches it (playground/runs/live.py).
     """
     setup = setup_normalize(setup)
     catalog = None if catalog is None else list(catalog)
@@ -115,6 +117,7 @@ def run_create(
             reasoning_effort=parameters["reasoning_effort"] or "",
             setup=setup,
             budget=None if budget is None else Decimal(budget),
+            keep_running=keep_running,
             **key_fields(connection),
         )
         RunColumn.objects.bulk_create(
@@ -177,7 +180,10 @@ def column_apply(column: RunColumn, state: ColumnState) -> None:
     if state.interrupted and column.error is None:
         column.error = INTERRUPTED_ERROR
     elif state.cancelled and column.error is None:
-        column.error = {"message": "Stopped before the answer was complete.", "kind": "cancelled"}
+        column.error = {
+            "message": state.cancel_message or "Stopped before the answer was complete.",
+            "kind": "cancelled",
+        }
     column.events = state.events
     column.events_truncated = state.events_truncated
     if state.request_headers:
@@ -240,7 +246,18 @@ def runs_interrupt_stale(*, owner=None) -> int:
     stale = Run.objects.filter(status=Run.Status.STREAMING, started_at__lt=stale_before())
     if owner is not None:
         stale = stale.filter(owner=owner)
-    ids = list(stale.values_list("pk", flat=True))
+    return _runs_interrupt(list(stale.values_list("pk", flat=True)))
+
+
+def run_interrupt_abandoned(run: Run) -> bool:
+    """Marks this run interrupted if it is still "streaming" while no task generates it
+    (the process that ran its task stopped), and then reloads it."""
+    marked = _runs_interrupt([run.pk]) > 0
+    run.refresh_from_db()
+    return marked
+
+
+def _runs_interrupt(ids: list[int]) -> int:
     if not ids:
         return 0
     with transaction.atomic():
@@ -265,6 +282,21 @@ def run_interrupt_if_stale(run: Run) -> bool:
     marked = runs_interrupt_stale(owner=run.owner_id) > 0
     run.refresh_from_db()
     return marked
+
+
+def run_cancel_unstarted(run: Run) -> bool:
+    """Cancels a run whose task has not started (still pending): its columns say so."""
+    with transaction.atomic():
+        marked = Run.objects.filter(pk=run.pk, status=Run.Status.PENDING).update(
+            status=Run.Status.CANCELLED, finished_at=timezone.now()
+        )
+        if marked:
+            run.columns.update(
+                status=RunColumn.Status.CANCELLED,
+                error={"message": "Stopped before it started.", "kind": "cancelled"},
+            )
+    run.refresh_from_db()
+    return bool(marked)
 
 
 def run_fail(run: Run, columns: list[RunColumn], *, message: str) -> None:

@@ -121,8 +121,10 @@ class ColumnState:
     last_token_at: float | None = None
     ended_at: float | None = None
     cancelled: bool = False
-    # Cancelled because the server is stopping, not because the browser went away.
+    # Cancelled because the server is stopping, not because the run was stopped.
     interrupted: bool = False
+    # Why the run was stopped, when that is what cancelled the column (Stop, nobody watching).
+    cancel_message: str = ""
     response_status: int | None = None
     response_headers: dict[str, str] = field(default_factory=dict)
     request_headers: dict[str, str] = field(default_factory=dict)
@@ -235,19 +237,27 @@ class Outbox:
 
 
 class Interrupt:
-    """Ends a multiplexed stream early from outside, e.g. when the server is stopping:
-    the columns that had not ended end at once, marked interrupted."""
+    """Ends a multiplexed stream early from outside: the columns that had not ended end at
+    once. When the server is stopping they are marked interrupted; when the run is
+    stopped (Stop, or nobody watching) they are cancelled, and `stopped` says why."""
 
     def __init__(self) -> None:
         self._outbox: Outbox | None = None
         self._event = asyncio.Event()
+        self.stopped = ""
 
     @property
     def fired(self) -> bool:
         return self._event.is_set()
 
-    def __call__(self) -> None:
+    @property
+    def interrupted(self) -> bool:
+        """Fired because the server is stopping."""
+        return self.fired and not self.stopped
+
+    def __call__(self, *, stopped: str = "") -> None:
         if not self.fired:
+            self.stopped = stopped
             self._event.set()
             if self._outbox is not None:
                 self._stop(self._outbox)
@@ -359,7 +369,8 @@ async def multiplex(
     When the consumer stops early (the generator is closed or its task cancelled), every
     column task is cancelled and awaited, and the columns that had not ended are marked
     cancelled with their end time. When `interrupt` fires, the same happens, the columns
-    are marked interrupted too, and each one's end event is still sent.
+    are marked as it says (interrupted, or cancelled and why), and each one's end event is
+    still sent.
     """
     loop = asyncio.get_running_loop()
     outbox = Outbox()
@@ -413,7 +424,9 @@ async def multiplex(
             for position in unended:
                 state = states[position]
                 if state.ended_at is None:
-                    state.cancelled = state.interrupted = True
+                    state.cancelled = True
+                    state.interrupted = interrupt.interrupted
+                    state.cancel_message = interrupt.stopped
                     state.ended_at = now
             yield b"".join(end(position) for position in sorted(unended))
     finally:

@@ -705,6 +705,14 @@ class RunForm(SetupForm):
         widget=forms.Select(attrs={"data-testid": "key-choice"}),
         error_messages={"invalid_choice": "That key does not exist any more: pick another."},
     )
+    # Not part of the setup (a preset or a share does not carry it): how this run behaves
+    # when nobody watches it (playground/runs/live.py).
+    keep_running = forms.BooleanField(
+        required=False,
+        label="Keep running if I leave",
+        widget=forms.CheckboxInput(attrs={"data-testid": "keep-running"}),
+    )
+    django_fields = frozenset({"image_files", "key", "keep_running"})
 
     def __init__(
         self,

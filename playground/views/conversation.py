@@ -21,6 +21,7 @@ from playground.runs.conversations import (
     tool_results_check,
     tool_results_create,
 )
+from playground.runs.task import run_start
 from playground.upstream.connection import Connection, connection_for
 from playground.views.catalog import catalog_models
 from playground.views.common import go_to, owned_run, refuse_method, without_nul
@@ -106,6 +107,7 @@ def _next_turn(
         follow_up = create(connection, catalog_models(request.user))
     except ContinuationRefused as refusal:
         return again(str(refusal), 400)
+    run_start(follow_up)
     return go_to(request, follow_up)
 
 

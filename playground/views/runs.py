@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Sum
-from django.http import HttpResponseNotAllowed
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 
 from playground.accounts.throttle import run_throttle
@@ -15,9 +15,10 @@ from playground.presets.versions import preset_create
 from playground.runs.lifecycle import (
     BudgetExceeded,
     run_create,
-    run_interrupt_if_stale,
+    run_interrupt_abandoned,
     runs_interrupt_stale,
 )
+from playground.runs.task import live_run, run_start, run_stop
 from playground.setups.format import setup_from_cleaned, setup_from_run, setup_initial
 from playground.setups.validation import setup_problems, setup_validate
 from playground.upstream.connection import connection_for
@@ -111,10 +112,12 @@ def run_rerun(request, run_id: int):
             setup=setup,
             connection=connection,
             catalog=catalog_models(request.user),
+            keep_running=run.keep_running,
         )
     except BudgetExceeded as refused:
         messages.error(request, str(refused))
         return go_to(request, run)
+    run_start(again)
     return go_to(request, again)
 
 
@@ -184,10 +187,13 @@ def _run_create(request):
             connection=connection,
             catalog=form.catalog,
             estimate=form.estimate,
+            keep_running=form.cleaned_data.get("keep_running", False),
         )
     except BudgetExceeded as refused:
         form.add_error("budget", str(refused))
         return form_errors(request, compare_context(form=form, catalog=catalog))
+    # Generating starts now, whether or not a browser ever opens the run's stream.
+    run_start(run)
     if request.htmx:
         response = render(request, f"{TEMPLATE}#run", run_context(run))
         response["HX-Push-Url"] = run.get_absolute_url()
@@ -197,11 +203,14 @@ def _run_create(request):
 
 @login_required
 def run_detail(request, run_id: int):
-    """A run as a link: its setup in the form and its answers, streamed if not started."""
+    """A run as a link: its setup in the form and its answers, attached to its stream while
+    it is live."""
     run = owned_run(request, run_id)
     if refused := refuse_method(request, "GET"):
         return refused
-    run_interrupt_if_stale(run)
+    if run.status == Run.Status.STREAMING and live_run(run.pk) is None:
+        # Generated nowhere: the process that ran it stopped.
+        run_interrupt_abandoned(run)
     initial, setup = setup_initial(setup_from_run(run))
     if run.api_key_id:
         initial["key"] = run.api_key_id
@@ -209,3 +218,17 @@ def run_detail(request, run_id: int):
         request, initial=initial, setup=setup, image_source=f"run:{run.pk}"
     )
     return render(request, TEMPLATE, compare_context(form=form, catalog=catalog, run=run))
+
+
+@login_required
+def run_stop_view(request, run_id: int):
+    """Stops the run wherever its task runs: its upstream requests are closed, the text so
+    far is kept, and every viewer sees it cancelled. A run not started yet is cancelled
+    before it starts."""
+    run = owned_run(request, run_id)
+    if refused := refuse_method(request, "POST"):
+        return refused
+    run_stop(run)
+    if request.htmx:
+        return HttpResponse(status=204)
+    return redirect(run)

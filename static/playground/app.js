@@ -34,29 +34,30 @@
     inputs[inputs.length - 1].focus();
   }
 
-  // Stop closes the run's one stream: htmx cleans up the replaced element, which closes
-  // its EventSource; the server sees the disconnect, closes every upstream request and
-  // saves what arrived with status "cancelled". The page shows the same at once.
+  // Esc does what the Stop button does: it posts to the run's stop URL (htmx), the run's
+  // task closes every upstream request, and every tab watching the run shows it cancelled.
   function stopRun() {
-    const run = document.querySelector(".run[sse-connect]");
-    if (!run) return;
-    const stopped = run.cloneNode(true);
-    ["sse-connect", "sse-close", "hx-ext"].forEach(function (name) {
-      stopped.removeAttribute(name);
-    });
-    stopped.querySelectorAll("[sse-swap]").forEach(function (element) {
-      element.removeAttribute("sse-swap");
-    });
-    stopped.querySelectorAll("[data-role=result][data-status=streaming]").forEach(function (result) {
-      result.dataset.status = "cancelled";
-      result.querySelector(".status-pill").textContent = "cancelled";
-    });
-    const status = stopped.querySelector(".run-status");
-    status.dataset.status = "cancelled";
-    status.querySelector(".state").textContent = "Stopped.";
-    status.querySelector("[data-role=stop]").remove();
-    htmx.swap(run, stopped.outerHTML, { swapStyle: "outerHTML", swapDelay: 0, settleDelay: 0 });
+    const stop = document.querySelector(".run[sse-connect] [data-role=stop]");
+    if (stop) stop.click();
   }
+
+  // A run's stream resumes where it left off. The browser's EventSource does so by itself
+  // (it sends Last-Event-ID when it reconnects); when htmx opens a new one instead (after
+  // the old one closed), the last event id seen goes with it as `after`.
+  const lastEventIds = new Map();
+
+  document.addEventListener("htmx:sseMessage", function (event) {
+    const run = event.target.closest(".run[sse-connect]");
+    if (run && event.detail.lastEventId) {
+      lastEventIds.set(run.getAttribute("sse-connect"), event.detail.lastEventId);
+    }
+  });
+
+  htmx.createEventSource = function (url) {
+    const after = lastEventIds.get(url);
+    const resumed = after ? url + (url.includes("?") ? "&" : "?") + "after=" + encodeURIComponent(after) : url;
+    return new EventSource(resumed, { withCredentials: true });
+  };
 
   // Copy buttons on the inspector: the text of the element they name, as shown.
   function copyText(button) {
@@ -78,8 +79,6 @@
     } else if (event.target.closest("[data-role=remove-column]")) {
       event.target.closest("[data-role=column]").remove();
       refreshColumns();
-    } else if (event.target.closest("[data-role=stop]")) {
-      stopRun();
     } else if (event.target.closest("[data-copy-target]")) {
       copyText(event.target.closest("[data-copy-target]"));
     }

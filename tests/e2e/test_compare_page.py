@@ -65,7 +65,7 @@ def test_stop_cancels_every_column_and_keeps_the_partial_text(page, fake):
     wait_until(lambda: Run.objects.get(pk=run.pk).status == Run.Status.CANCELLED)
     assert fake.open_streams == 0
     first = RunColumn.objects.get(run=run, position=0)
-    assert first.status == "cancelled" and first.output_text.startswith(shown)
+    assert first.status == "cancelled" and first.output_text.startswith(shown.strip())
 
     # Reopening shows the stored partial answer, still marked cancelled.
     page.goto(f"/runs/{run.pk}/")

@@ -146,7 +146,7 @@ def test_hostile_model_output_is_inert_everywhere_it_is_shown(
     output = column.get_by_test_id("result-output")
     expect(output).to_contain_text("done-marker")
     expect(column).to_have_attribute("data-status", "streaming")
-    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "pending")
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "streaming")
     assert_inert(output, "live stream")
     reasoning = column.get_by_test_id("result-reasoning")
     assert "first line" in reasoning.text_content()

@@ -12,7 +12,7 @@ from httpx_sse import connect_sse
 
 from playground.models import RunColumn
 from playground.openrouter import OpenRouterClient, OpenRouterError
-from playground.views import stream
+from playground.runs import task
 from tests.factories import a_run
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -110,7 +110,7 @@ def test_the_wait_for_records_is_bounded(asgi_server, alice_session, alice, fake
         await asyncio.sleep(60)
 
     monkeypatch.setattr(OpenRouterClient, "get_generation", never)
-    monkeypatch.setattr(stream, "GENERATION_WAIT_SECONDS", 0.5)
+    monkeypatch.setattr(task, "GENERATION_WAIT_SECONDS", 0.5)
     run = a_run(alice, ["demo/swift"])
 
     events = timed_events(asgi_server, alice_session, run)

@@ -1,6 +1,7 @@
 """Faults survived: every way the upstream can fail, served by the fake on a real
 loopback port (the `upstream` fixture) and streamed through the real ASGI stack."""
 
+import html
 import socket
 import time
 
@@ -219,9 +220,10 @@ def hang_up_after_first_text(server, cookies, run):
 
 
 @pytest.mark.parametrize("count", [1, 3])
-def test_a_browser_leaving_mid_run_closes_every_upstream_connection_and_keeps_the_text(
-    count, upstream, asgi_server, alice_session, alice
+def test_the_last_browser_leaving_mid_run_closes_every_upstream_connection_and_keeps_the_text(
+    count, upstream, asgi_server, alice_session, alice, settings
 ):
+    settings.PLAYGROUND_ORPHAN_GRACE_SECONDS = 0
     upstream.time_scale = 0.1  # demo/slow then streams for about 4 s
     run = a_run(alice, ["demo/slow"] * count)
 
@@ -235,10 +237,10 @@ def test_a_browser_leaving_mid_run_closes_every_upstream_connection_and_keeps_th
     assert [column.status for column in columns] == ["cancelled"] * count
     assert any(column.output_text for column in columns)
     for column in columns:
-        assert column.error_message == "Stopped before the answer was complete."
+        assert column.error_message == "Stopped: no one was watching."
 
 
-def test_an_event_source_reconnecting_never_starts_a_second_generation(
+def test_an_event_source_reconnecting_gets_the_same_run_and_never_starts_a_second_generation(
     upstream, asgi_server, alice_session, alice
 ):
     upstream.time_scale = 0.1
@@ -251,22 +253,13 @@ def test_an_event_source_reconnecting_never_starts_a_second_generation(
         live = first.iter_sse()
         assert next(event for event in live if event.event.endswith("-output"))
         # The browser reconnects while the first connection is still streaming (the
-        # server has not noticed it is gone yet): the second one replays and ends.
+        # server has not noticed it is gone yet): the second one gets the whole run.
         again = read_stream(asgi_server, alice_session, run)
-        assert [name for name, _, _ in again] == ["c0-end", "c1-end", "c2-end", "done"]
-        assert "streaming in another tab" in again[-1][1]
         assert upstream.streams_started == len(models)
-    # The first connection is gone now: its slow columns were closed at once, and the run
-    # is saved as stopped.
-    wait_until(lambda: Run.objects.get(pk=run.pk).status == Run.Status.CANCELLED)
-    wait_until(lambda: upstream.open_streams == 0, timeout=2)
-    assert upstream.streams_closed_early >= 2
-    # And reconnecting after that replays what was saved, still without calling upstream.
-    requests = len(upstream.requests)
-    replayed = read_stream(asgi_server, alice_session, run)
-    assert [name for name, _, _ in replayed][-1] == "done"
-    assert "Stopped." in replayed[-1][1]
-    assert len(upstream.requests) == requests
-    assert upstream.streams_started == len(models)
-    generations = [r for r in upstream.requests if r.path == "/api/v1/responses"]
-    assert sorted(r.json["model"] for r in generations) == sorted(models)
+    names = [name for name, _, _ in again]
+    assert names[-1] == "done" and {"c0-end", "c1-end", "c2-end"} <= set(names)
+    wait_until(lambda: Run.objects.get(pk=run.pk).status == Run.Status.DONE)
+    assert upstream.streams_started == len(models) and upstream.streams_closed_early == 0
+    for column in RunColumn.objects.filter(run=run):
+        streamed = "".join(data for name, data, _ in again if name == f"c{column.position}-output")
+        assert html.unescape(streamed) == column.output_text

@@ -51,18 +51,27 @@ def test_a_run_left_streaming_is_marked_interrupted_when_its_page_is_opened(
 
 
 @pytest.mark.django_db
-def test_a_run_streaming_within_the_longest_a_stream_lasts_is_left_alone(
+def test_a_recent_run_no_task_generates_is_marked_interrupted_when_its_page_is_opened(
     alice_client, alice, settings
 ):
-    # Past the per-column cap, but within the margin the final write may take.
+    # Within the longest a stream lasts, but no task of this process holds it: the process
+    # that ran it stopped.
     recent = left_streaming(alice, seconds_ago=runs.STALE_MARGIN_SECONDS - 20, settings=settings)
 
     page = alice_client.get(recent.get_absolute_url()).content.decode()
+
+    assert status_of(recent) == Run.Status.INTERRUPTED
+    assert INTERRUPTED in page
+    assert "streaming in another tab" not in page
+
+
+@pytest.mark.django_db
+def test_the_history_leaves_a_recent_run_streaming_alone(alice_client, alice, settings):
+    recent = left_streaming(alice, seconds_ago=runs.STALE_MARGIN_SECONDS - 20, settings=settings)
+
     alice_client.get("/runs/")
 
     assert status_of(recent) == Run.Status.STREAMING
-    assert "streaming in another tab" in page
-    assert INTERRUPTED not in page
 
 
 @pytest.mark.django_db

@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 
 from playground.models import Run
-from tests.factories import a_stored_key, run_events, session_cookies
+from tests.factories import a_run, a_stored_key, run_events, session_cookies
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -108,8 +108,9 @@ def test_a_key_deleted_before_the_run_streams_ends_every_column_with_the_reason(
     asgi_server, alice_client, alice, upstream
 ):
     key = a_stored_key(alice, "Work", WORK_KEY, default=True)
-    post_run(alice_client, models=["demo/swift", "demo/echo"])
-    run = Run.objects.get()
+    # Made and not started yet (a run made by the compare form starts at once).
+    run = a_run(alice, ["demo/swift", "demo/echo"])
+    assert run.key_source == "user"
     key.delete()
     events = run_events(asgi_server, session_cookies(alice_client), run)
     assert events[-1][0] == "done"

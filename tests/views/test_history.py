@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 
 from playground.models import Preset, Run, RunColumn, Share
-from tests.factories import a_finished_run, a_setup
+from tests.factories import a_finished_run, a_run, a_setup
 
 pytestmark = pytest.mark.django_db
 
@@ -181,3 +181,16 @@ def test_running_again_a_setup_that_no_longer_passes_its_checks_says_why(alice_c
     page = response.content.decode()
     assert "This run&#x27;s setup cannot run again" in page
     assert "parameters.temperature" in page
+
+
+def test_the_history_marks_a_live_run_and_opening_it_attaches_to_its_stream(alice_client, alice):
+    live = a_run(alice, ["demo/swift"])  # made, its task not started yet
+    finished = a_finished_run(alice)
+
+    page = alice_client.get("/runs/").content.decode()
+
+    row = page.split(f'data-run-id="{live.pk}"')[1].split("</tr>")[0]
+    assert 'data-testid="history-live"' in row and "live: watch" in row
+    assert "history-live" not in page.split(f'data-run-id="{finished.pk}"')[1].split("</tr>")[0]
+    opened = alice_client.get(live.get_absolute_url()).content.decode()
+    assert f'sse-connect="/runs/{live.pk}/stream/"' in opened

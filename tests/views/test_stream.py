@@ -123,9 +123,21 @@ def test_a_second_connection_replays_and_never_calls_upstream_again(
     assert words(live["c0-generation"]) in words(replayed["c0-end"])
 
 
-def test_closing_the_stream_cancels_upstream_and_keeps_the_partial_answer(
-    asgi_server, alice_session, alice, fake
+def test_a_viewer_leaving_mid_run_does_not_stop_it(asgi_server, alice_session, alice, fake):
+    fake.time_scale = 0.05  # demo/slow then takes about 2 s
+    run = a_run(alice, ["demo/slow", "demo/slow"])
+    events = run_events(asgi_server, alice_session, run, stop_after="-output")
+    assert events[-1][0].endswith("-output")
+
+    wait_until(lambda: Run.objects.get(pk=run.pk).status == Run.Status.DONE)
+    for column in RunColumn.objects.filter(run=run):
+        assert column.status == "done" and column.error is None and column.output_text
+
+
+def test_the_last_viewer_leaving_stops_the_run_after_the_grace_keeping_the_partial_answer(
+    asgi_server, alice_session, alice, fake, settings
 ):
+    settings.PLAYGROUND_ORPHAN_GRACE_SECONDS = 0
     fake.time_scale = 0.1  # demo/slow then takes about 4 s
     run = a_run(alice, ["demo/slow", "demo/slow"])
     events = run_events(asgi_server, alice_session, run, stop_after="-output")
@@ -137,6 +149,7 @@ def test_closing_the_stream_cancels_upstream_and_keeps_the_partial_answer(
     columns = list(RunColumn.objects.filter(run=run))
     for column in columns:
         assert column.status == "cancelled"
+        assert column.error["message"] == "Stopped: no one was watching."
         assert column.total_ms is not None
         streamed = html.unescape("".join(d for n, d in events if n == f"c{column.position}-output"))
         assert column.output_text.startswith(streamed)  # what the browser saw, and maybe more
