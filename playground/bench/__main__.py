@@ -113,6 +113,12 @@ class Bench:
         self.processes.stop(self.app_process)
         self.start_app()
 
+    def cpu_seconds(self) -> float:
+        """The CPU time the app's workers have used so far."""
+        from .servers import cpu_seconds
+
+        return cpu_seconds(self.workers)
+
     def memory_kb(self) -> int:
         from .servers import rss_kb
 
@@ -171,7 +177,7 @@ def python_speed_us() -> float:
 async def measure(
     bench: Bench, plan: "Plan", only: frozenset[str] = frozenset()
 ) -> tuple[dict[str, float | None], list[str]]:
-    """Every figure (or those of the steps in `only`: "1" to "9", "browser"); one that
+    """Every figure (or those of the steps in `only`: "1" to "10", "browser"); one that
     cannot be measured is None, and why is returned."""
     from . import figures as f
     from .browser import browser_figures
@@ -231,6 +237,11 @@ async def measure(
         "7. Stop to upstream closed",
         ["cancel_close_max_ms"],
         f.cancel_close(target, plan),
+    )
+    await step(
+        "10. Viewers of a live run: attaching, and fan-out",
+        ["attach_p50_ms", "attach_p99_ms", "fanout_cpu_us_per_event_viewer"],
+        f.attach_and_fanout(target, plan, bench.cpu_seconds),
     )
     await step(
         f"Browser: {plan.browser_columns} columns at 100 tokens/s",

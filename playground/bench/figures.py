@@ -60,6 +60,11 @@ class Plan:
     render_samples: int
     browser_columns: int
     browser_schedule: Schedule
+    attach_samples: int
+    attach_schedule: Schedule
+    fanout_viewers: int
+    fanout_columns: int
+    fanout_schedule: Schedule
 
 
 FULL = Plan(
@@ -92,6 +97,11 @@ FULL = Plan(
     render_samples=60,
     browser_columns=6,
     browser_schedule=Schedule(first=0.02, gap=0.01, count=600),
+    attach_samples=200,
+    attach_schedule=Schedule(first=0.02, gap=0.05, count=1200),
+    fanout_viewers=50,
+    fanout_columns=8,
+    fanout_schedule=Schedule(first=0.02, gap=0.02, count=200),
 )
 
 # Tiny counts: proves the harness works end to end in a few seconds a figure.
@@ -123,6 +133,11 @@ SMOKE = Plan(
     render_samples=4,
     browser_columns=6,
     browser_schedule=Schedule(first=0.02, gap=0.01, count=100),
+    attach_samples=5,
+    attach_schedule=Schedule(first=0.01, gap=0.05, count=60),
+    fanout_viewers=3,
+    fanout_columns=2,
+    fanout_schedule=Schedule(first=0.01, gap=0.02, count=20),
 )
 
 
@@ -457,6 +472,70 @@ async def cancel_close(target: Target, plan: Plan) -> dict[str, float]:
         f"closed {ms(min(delays))} to {ms(max(delays))} ms after Stop was sent"
     )
     return {"cancel_close_max_ms": max(0.0, ms(max(delays)))}
+
+
+# 10. Viewers of a live run
+
+
+async def attach_and_fanout(
+    target: Target, plan: Plan, cpu_seconds: Callable[[], float]
+) -> dict[str, float]:
+    """Attach: a new viewer's GET on a live run to its first event (the run's events so
+    far come first). Fan-out: one run watched by many viewers against the same run
+    watched by one; the app's extra CPU over the events and the extra viewers."""
+    run_id, _ = await target.create_bench_run(plan.attach_schedule)
+    delays = []
+    try:
+        for _ in range(plan.attach_samples):
+            async with target.open_run(run_id) as exchange:
+                if (await exchange.response()).status != 200:
+                    raise BenchError("a viewer's stream did not answer 200")
+                event = await anext(exchange.events())
+                delays.append(event.at - exchange.sent_at)
+                exchange.close()
+    finally:
+        await target.stop_run(run_id)
+    await _watched_run(target, plan, 1, cpu_seconds)  # warms up what a first run pays for
+    one_cpu, events = await _watched_run(target, plan, 1, cpu_seconds)
+    many_cpu, _ = await _watched_run(target, plan, plan.fanout_viewers, cpu_seconds)
+    extra_viewers = plan.fanout_viewers - 1
+    per_event_viewer = max(0.0, many_cpu - one_cpu) / (events * extra_viewers) * 1e6
+    say(
+        f"  attach: {len(delays)} viewers, first event p50 {ms(percentile(delays, 50))} ms, "
+        f"p99 {ms(percentile(delays, 99))} ms"
+    )
+    say(
+        f"  fan-out: {plan.fanout_columns} columns, {events} events: "
+        f"{round(one_cpu * 1000)} ms of CPU with 1 viewer, {round(many_cpu * 1000)} ms with "
+        f"{plan.fanout_viewers}: {per_event_viewer:.1f} µs per event per extra viewer"
+    )
+    return {
+        "attach_p50_ms": ms(percentile(delays, 50)),
+        "attach_p99_ms": ms(percentile(delays, 99)),
+        "fanout_cpu_us_per_event_viewer": round(per_event_viewer, 2),
+    }
+
+
+async def _watched_run(
+    target: Target, plan: Plan, viewers: int, cpu_seconds: Callable[[], float]
+) -> tuple[float, int]:
+    """The app's CPU seconds while one run is watched by `viewers` to its end, and how
+    many events each viewer got."""
+    before = cpu_seconds()
+    run_id, _ = await target.create_bench_run(plan.fanout_schedule, columns=plan.fanout_columns)
+
+    async def watch() -> int:
+        count = 0
+        async with target.open_run(run_id) as exchange:
+            await exchange.response()
+            async for event in exchange.events():
+                count += 1
+                if event.name == "done":
+                    break
+        return count
+
+    counts = await asyncio.gather(*(watch() for _ in range(viewers)))
+    return cpu_seconds() - before, min(counts)
 
 
 # 8 and 9. The pages

@@ -52,6 +52,11 @@ FIGURES = [
     Figure("page_requests", "8. Compare page requests", "", 15),
     Figure("render_compare_p95_ms", "9. Compare page served, p95", "ms", 20),
     Figure("render_run_p95_ms", "9. Run page served, p95", "ms", 20),
+    Figure(
+        "attach_p50_ms", "10. A viewer attaching to a live run, to its first event, p50", "ms", 2
+    ),
+    Figure("attach_p99_ms", "10. A viewer attaching to a live run, to its first event, p99", "ms"),
+    Figure("fanout_cpu_us_per_event_viewer", "10. Fan-out: CPU per event per extra viewer", "µs"),
     Figure("browser_long_tasks", "Browser: long tasks over 50 ms, 6 columns at 100 tok/s", "", 0),
     Figure(
         "browser_event_to_screen_p95_ms", "Browser: event arrival to text on screen, p95", "ms", 50

@@ -144,6 +144,17 @@ def rss_kb(pids: list[int]) -> int:
     return total
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time of these processes together, in seconds."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        # The fields after the command's name, which is in parentheses and may hold spaces.
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 def cpu_load() -> str:
     """The load averages and core count, to print beside the figures."""
     one, five, fifteen = os.getloadavg()

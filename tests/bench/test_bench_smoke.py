@@ -121,6 +121,7 @@ def test_the_smoke_benchmark_measures_every_figure_and_stops_its_processes(tmp_p
     assert figures["page_requests"] >= 3
     assert 0 < figures["page_js_kb_gz"] < figures["page_total_kb_gz"]
     assert figures["render_compare_p95_ms"] > 0 and figures["render_run_p95_ms"] > 0
+    assert 0 < figures["attach_p50_ms"] <= figures["attach_p99_ms"]
     for figure in report.FIGURES:
         assert figure.label in finished.stdout
     # Every server it started is gone: nothing answers on their ports any more.

@@ -107,3 +107,18 @@ async def test_stop_reaches_the_run_from_another_thread():
     threading.Thread(target=live.stop).start()
     await asyncio.wait_for(live.interrupt.wait(), 1)
     assert live.interrupt.stopped == "Stopped before the answer was complete."
+
+
+async def test_a_viewer_that_does_not_read_never_holds_the_run_back():
+    log = EventLog()
+    log.append(sse_event("c0-output", "first"))
+    stalled = log.follow(0)
+    assert await anext(stalled) == b"id: 1\nevent: c0-output\ndata: first\n\n"
+    # The viewer reads nothing more while the run goes on: appending never waits for it.
+    for number in range(10_000):
+        log.append(sse_event("c0-output", str(number)))
+    log.close()
+    # When it reads again it gets everything it missed at once, in order.
+    rest = await anext(stalled)
+    assert rest.count(b"event: c0-output") == 10_000
+    assert rest.startswith(b"id: 2\n") and rest.endswith(b"data: 9999\n\n")
