@@ -38,7 +38,8 @@ class _Opening:
     finished run to replay."""
 
     run: Run
-    live: LiveRun | None
+    # In this process, or (with REDIS_URL) in another.
+    live: LiveRun | RemoteRun | None
     after: int
     # For the forms in the finished columns (tool results) and the follow-up box.
     csrf_token: str
