@@ -53,9 +53,10 @@ def run_start(run: Run) -> None:
     transaction.on_commit(lambda: _claim_and_start(run))
 
 
-def _claim_and_start(run: Run) -> bool:
-    """Claims a pending run and starts its task; False when another request claimed it
-    first or it could not start (its key is gone: then it is saved as failed)."""
+def _claim_and_start(run: Run) -> None:
+    """Claims a pending run and starts its task. Nothing starts when another request
+    claimed it first, or when it cannot start (its key is gone: then it is saved as
+    failed)."""
     loop = run_loop.task_loop()
     live = LiveRun(
         run.pk,
@@ -66,13 +67,13 @@ def _claim_and_start(run: Run) -> bool:
     # Registered before the claim, so a viewer that finds the run claimed finds it live;
     # when another request of this process is starting it, that one goes on alone.
     if broker.add(live) is not live:
-        return False
+        return
     claimed = Run.objects.filter(pk=run.pk, status=Run.Status.PENDING).update(
         status=Run.Status.STREAMING, started_at=timezone.now()
     )
     if not claimed:
         _abandon(live)
-        return False
+        return
     run.status = Run.Status.STREAMING
     columns = list(run.columns.without_stream_record())
     try:
@@ -87,9 +88,8 @@ def _claim_and_start(run: Run) -> bool:
             message = "The server's key is no longer configured. Add a key of your own."
         run_fail(run, columns, message=message)
         _abandon(live)
-        return False
+        return
     run_loop.submit(loop, _run_task(run, columns, connection, live))
-    return True
 
 
 def _abandon(live: LiveRun) -> None:

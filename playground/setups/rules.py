@@ -222,21 +222,16 @@ def comma_list(text: str) -> list[str]:
     return [item.strip() for item in text.split(",") if item.strip()]
 
 
-def provider_slugs_problem(slugs: list[str], what: str) -> str:
-    if len(slugs) > MAX_PROVIDERS:
-        return f"At most {MAX_PROVIDERS} {what}."
-    for slug in slugs:
-        if len(slug) > MAX_PROVIDER_SLUG_CHARS or any(c.isspace() for c in slug):
-            return f"“{slug[:40]}” is not a provider slug: separate slugs with commas."
-    return ""
-
-
-def fallback_models_problem(models: list[str]) -> str:
-    if len(models) > MAX_FALLBACK_MODELS:
-        return f"At most {MAX_FALLBACK_MODELS} fallback models."
-    for model in models:
-        if len(model) > MAX_MODEL_ID_CHARS or any(c.isspace() for c in model):
-            return f"“{model[:40]}” is not a model id: separate models with commas."
+def comma_list_problem(
+    items: list[str], *, most: int, longest: int, many: str, one: str, those: str
+) -> str:
+    """What is wrong with a comma-separated list of ids (provider slugs, model ids): too
+    many of them, or one too long or with a space (two ids typed without a comma)."""
+    if len(items) > most:
+        return f"At most {most} {many}."
+    for item in items:
+        if len(item) > longest or any(c.isspace() for c in item):
+            return f"“{item[:40]}” is not {one}: separate {those} with commas."
     return ""
 
 
@@ -254,7 +249,16 @@ def read_routing(texts: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str,
     for name, what in _PROVIDER_LISTS.items():
         text, messages = read_text(texts.get(name), max_length=MAX_PROVIDER_LIST_CHARS)
         slugs = comma_list(text)
-        if not messages and (problem := provider_slugs_problem(slugs, what)):
+        if not messages and (
+            problem := comma_list_problem(
+                slugs,
+                most=MAX_PROVIDERS,
+                longest=MAX_PROVIDER_SLUG_CHARS,
+                many=what,
+                one="a provider slug",
+                those="slugs",
+            )
+        ):
             messages = [problem]
         keep(name, slugs, messages)
     keep("provider_sort", *read_choice(texts.get("provider_sort"), PROVIDER_SORTS))
@@ -271,7 +275,16 @@ def read_routing(texts: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str,
         keep(name, *price)
     text, messages = read_text(texts.get("fallback_models"), max_length=MAX_FALLBACK_MODELS_CHARS)
     models = comma_list(text)
-    if not messages and (problem := fallback_models_problem(models)):
+    if not messages and (
+        problem := comma_list_problem(
+            models,
+            most=MAX_FALLBACK_MODELS,
+            longest=MAX_MODEL_ID_CHARS,
+            many="fallback models",
+            one="a model id",
+            those="models",
+        )
+    ):
         messages = [problem]
     keep("fallback_models", models, messages)
     return values, problems

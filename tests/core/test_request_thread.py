@@ -3,21 +3,12 @@ version installed is the one pinned, and releasing a request's thread shuts the 
 Django's request context made. When this fails after an upgrade, review the fence."""
 
 import threading
-import tomllib
 from importlib.metadata import version
-from pathlib import Path
 
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
 
 from playground.core.request_thread import release_request_thread
-
-PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
-
-
-def pinned(package: str) -> str:
-    dependencies = tomllib.loads(PYPROJECT.read_text())["project"]["dependencies"]
-    [pin] = [entry for entry in dependencies if entry.startswith(f"{package}==")]
-    return pin.removeprefix(f"{package}==")
+from tests.pins import pinned
 
 
 def test_the_installed_asgiref_is_the_pinned_one():

@@ -2,19 +2,10 @@
 the version installed is the one pinned, and the decoders do what the event reader
 relies on. When this fails after an upgrade, review the fence and events.py's reader."""
 
-import tomllib
 from importlib.metadata import version
-from pathlib import Path
 
 from playground.openrouter.sse_decoding import SSEDecoder, SSELineDecoder
-
-PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
-
-
-def pinned(package: str) -> str:
-    dependencies = tomllib.loads(PYPROJECT.read_text())["project"]["dependencies"]
-    [pin] = [entry for entry in dependencies if entry.startswith(f"{package}==")]
-    return pin.removeprefix(f"{package}==")
+from tests.pins import pinned
 
 
 def test_the_installed_httpx_sse_is_the_pinned_one():
