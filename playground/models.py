@@ -83,6 +83,14 @@ class Run(models.Model):
         blank=True,
         help_text="The most the run was allowed to cost at worst, in USD.",
     )
+    evaluation = models.ForeignKey(
+        "Evaluation",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="runs",
+        help_text="The evaluation this run is a cell of (the history lists only the others).",
+    )
     keep_running = models.BooleanField(
         default=False,
         help_text="Keeps generating when nobody watches, instead of stopping after the grace "
@@ -282,6 +290,164 @@ class RunColumn(models.Model):
         return f"${self.cost_number}" if self.cost is not None else ""
 
 
+class Dataset(models.Model):
+    """A named table of cases for evaluations: a text value per column in each row; the
+    columns are the variables a prompt fills in, and `expected` the expected answer
+    (playground/evaluations/tables.py)."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="datasets"
+    )
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    columns = models.JSONField(default=list, help_text="The column names, in order.")
+    rows = models.JSONField(default=list, help_text="One object per row: column name → text.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="one_dataset_name_per_owner"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("dataset-detail", args=[self.pk])
+
+
+class Evaluation(models.Model):
+    """One setup over the rows of a dataset, with checks: a cell per row and column, each
+    a generation of its own (playground/evaluations/)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        CANCELLED = "cancelled"
+        # The server stopped while it ran; Resume runs the cells not finished.
+        INTERRUPTED = "interrupted"
+        ERROR = "error"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="evaluations"
+    )
+    name = models.CharField(max_length=200)
+    dataset = models.ForeignKey(
+        Dataset, on_delete=models.SET_NULL, null=True, blank=True, related_name="evaluations"
+    )
+    dataset_name = models.CharField(max_length=100)
+    setup = models.JSONField(help_text="The setup each row fills in (playground/setups/format.py).")
+    rows = models.JSONField(help_text="The dataset's rows as they were when it started.")
+    checks = models.JSONField(default=list, help_text="[{type, value}] applied to every cell.")
+    judge_model = models.CharField(max_length=200, blank=True)
+    concurrency = models.PositiveSmallIntegerField(default=4)
+    budget = models.DecimalField(max_digits=20, decimal_places=12, null=True, blank=True)
+    cost_estimate = models.DecimalField(
+        max_digits=20,
+        decimal_places=12,
+        null=True,
+        blank=True,
+        help_text="The worst case of every cell (and judge call) estimated before it started.",
+    )
+    key_source = models.CharField(max_length=16, choices=Run.KeySource.choices)
+    key_hint = models.CharField(max_length=8, blank=True)
+    api_key = models.ForeignKey(
+        "ApiKey", on_delete=models.SET_NULL, null=True, blank=True, related_name="evaluations"
+    )
+    key_label = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    error = models.TextField(blank=True)
+    stop_requested = models.BooleanField(default=False)
+    heartbeat_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Written every few seconds while its task runs: a running evaluation whose "
+        "heartbeat stopped lost its server process, and is interrupted.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("evaluation-detail", args=[self.pk])
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def models(self) -> list[str]:
+        return [column["model"] for column in self.setup.get("columns", [])]
+
+
+class EvaluationCell(models.Model):
+    """One row of an evaluation answered by one of its columns, and its checks."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        DONE = "done"
+        INCOMPLETE = "incomplete"
+        ERROR = "error"
+        CANCELLED = "cancelled"
+        INTERRUPTED = "interrupted"
+
+    # A finished cell is never generated again (never billed twice).
+    FINISHED = (Status.DONE, Status.INCOMPLETE, Status.ERROR)
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="cells")
+    row = models.PositiveIntegerField(help_text="The dataset row, from 1.")
+    position = models.PositiveSmallIntegerField(help_text="The setup's column.")
+    model = models.CharField(max_length=200)
+    column = models.ForeignKey(
+        RunColumn,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="evaluation_cells",
+        help_text="The generation (its run holds the request, the stream and the usage).",
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    checks = models.JSONField(default=list, help_text="[{type, value, passed, reason}].")
+    checks_passed = models.PositiveSmallIntegerField(default=0)
+    checks_total = models.PositiveSmallIntegerField(default=0)
+    judge_cost = models.DecimalField(max_digits=20, decimal_places=12, null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Generations started for it (a resumed cell was stopped before)."
+    )
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["row", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["evaluation", "row", "position"], name="one_cell_per_row_and_column"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"row {self.row}, column {self.position} of evaluation {self.evaluation_id}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+    @property
+    def passed(self) -> bool:
+        """It answered and every check passed: a failed generation never passes."""
+        answered = self.status in (self.Status.DONE, self.Status.INCOMPLETE)
+        return answered and self.checks_passed == self.checks_total
+
+
 def new_token() -> str:
     """An unguessable link token: 256 random bits, unrelated to any id."""
     return secrets.token_urlsafe(32)
@@ -374,25 +540,33 @@ class PresetVersion(models.Model):
 
 
 class Share(models.Model):
-    """A read-only link to a preset (its latest version) or a frozen snapshot of a run."""
+    """A read-only link to a preset (its latest version) or a frozen snapshot of a run
+    or of an evaluation."""
 
     class Kind(models.TextChoices):
         PRESET = "preset"
         RUN = "run"
+        EVALUATION = "evaluation"
 
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shares"
     )
-    kind = models.CharField(max_length=8, choices=Kind.choices)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
     preset = models.ForeignKey(
         Preset, on_delete=models.CASCADE, null=True, blank=True, related_name="shares"
     )
     run = models.ForeignKey(
         Run, on_delete=models.CASCADE, null=True, blank=True, related_name="shares"
     )
+    evaluation = models.ForeignKey(
+        Evaluation, on_delete=models.CASCADE, null=True, blank=True, related_name="shares"
+    )
     snapshot = models.JSONField(
-        null=True, blank=True, encoder=StreamJSONEncoder, help_text="A run as it was shared."
+        null=True,
+        blank=True,
+        encoder=StreamJSONEncoder,
+        help_text="A run or an evaluation as it was shared.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     last_opened_at = models.DateTimeField(null=True, blank=True)
@@ -404,8 +578,21 @@ class Share(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    models.Q(kind="preset", preset__isnull=False, run__isnull=True)
-                    | models.Q(kind="run", run__isnull=False, preset__isnull=True)
+                    models.Q(
+                        kind="preset",
+                        preset__isnull=False,
+                        run__isnull=True,
+                        evaluation__isnull=True,
+                    )
+                    | models.Q(
+                        kind="run", run__isnull=False, preset__isnull=True, evaluation__isnull=True
+                    )
+                    | models.Q(
+                        kind="evaluation",
+                        evaluation__isnull=False,
+                        preset__isnull=True,
+                        run__isnull=True,
+                    )
                 ),
                 name="share_points_at_its_kind",
             ),

@@ -198,6 +198,9 @@ PLAYGROUND_LOGIN_LOCK_SECONDS = env.int("PLAYGROUND_LOGIN_LOCK_SECONDS", default
 # Runs one person may start per minute, and may have unfinished at once (0: no limit).
 PLAYGROUND_RUNS_PER_MINUTE = env.int("PLAYGROUND_RUNS_PER_MINUTE", default=20)
 PLAYGROUND_MAX_CONCURRENT_RUNS = env.int("PLAYGROUND_MAX_CONCURRENT_RUNS", default=4)
+# Generations one evaluation runs at once; never more than PLAYGROUND_MAX_CONCURRENT_RUNS,
+# since each is a run of its person's.
+PLAYGROUND_EVALUATION_CONCURRENCY = env.int("PLAYGROUND_EVALUATION_CONCURRENCY", default=4)
 # Whether runs of people without a key of their own may use OPENROUTER_API_KEY.
 PLAYGROUND_ALLOW_SERVER_KEY = env.bool("PLAYGROUND_ALLOW_SERVER_KEY", default=True)
 # Whether shared links open only for logged-in people.

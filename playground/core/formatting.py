@@ -38,3 +38,12 @@ def humanize_reason(reason: str) -> str:
 def usd(value: Decimal | None) -> str:
     """An exact amount in USD, never rounded: 0.000045 → "$0.000045", None → "—"."""
     return f"${plain_decimal(value)}" if value is not None else "—"
+
+
+def percent_change(delta: float | None) -> str:
+    """A change of a rate (0 to 1) in percentage points: "+20 pts", "-5 pts", "0 pts"."""
+    if delta is None:
+        return ""
+    points = round(delta * 100)
+    sign = "+" if points > 0 else ("-" if points < 0 else "")
+    return f"{sign}{abs(points)} pts"

@@ -25,6 +25,7 @@ from playground.openrouter import (
 from playground.runs.streaming import ColumnState
 from playground.setups.estimates import RunEstimate, run_estimate
 from playground.setups.format import setup_normalize, setup_request_params
+from playground.setups.variables import fill
 from playground.upstream.connection import Connection
 
 # Fields a finished stream fills in; saved in one UPDATE per column at the end.
@@ -86,6 +87,7 @@ def run_create(
     catalog: Iterable[ModelInfo] | None = None,
     estimate: RunEstimate | None = None,
     keep_running: bool = False,
+    evaluation=None,
 ) -> Run:
     """Stores a run of a valid setup (playground/setups/format.py, any version) and, per column,
     the exact request it will send (key redacted) and, given the catalog, its worst-case
@@ -95,7 +97,8 @@ def run_create(
     Raises BudgetExceeded, saving nothing, when the catalog shows the worst case over the
     setup's budget. `estimate`, when the caller has one of this setup from this catalog
     (the compare form's), is used rather than made again. `keep_running`: the run goes
-    on when nobody watches it (playground/runs/live.py).
+    on when nobody watches it (playground/runs/live.py). `evaluation`: the evaluation
+    the run is a cell (or a judge call) of.
     """
     setup = setup_normalize(setup)
     catalog = None if catalog is None else list(catalog)
@@ -110,14 +113,16 @@ def run_create(
     with transaction.atomic():
         run = Run.objects.create(
             owner=owner,
-            prompt=setup["prompt"],
-            instructions=setup["instructions"],
+            # As sent: the history and the page show what the models were asked.
+            prompt=fill(setup["prompt"], setup["variables"]),
+            instructions=fill(setup["instructions"], setup["variables"]),
             temperature=parameters["temperature"],
             max_output_tokens=parameters["max_output_tokens"],
             reasoning_effort=parameters["reasoning_effort"] or "",
             setup=setup,
             budget=None if budget is None else Decimal(budget),
             keep_running=keep_running,
+            evaluation=evaluation,
             **key_fields(connection),
         )
         RunColumn.objects.bulk_create(

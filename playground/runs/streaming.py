@@ -54,6 +54,14 @@ MAX_STORED_EVENTS = 5000
 # stream that sends neither within this long is closed, and the column ends anyway.
 TERMINAL_GRACE = 0.25
 
+# A 429 before the answer is asked again this many times at most (runs nobody waits on,
+# such as an evaluation's cells), after its Retry-After when that is at most
+# RATE_LIMIT_MAX_WAIT seconds (a longer one is a quota that will not clear in a run's
+# time), or after RATE_LIMIT_DEFAULT_WAIT when it names none.
+RATE_LIMIT_RETRIES = 5
+RATE_LIMIT_MAX_WAIT = 60.0
+RATE_LIMIT_DEFAULT_WAIT = 2.0
+
 # The kinds of text a column streams to the browser, each to its own place in the column.
 TEXT_KINDS = ("output", "reasoning", "tools")
 
@@ -342,6 +350,35 @@ async def run_column(
     state.ended_at = time.perf_counter()
     outbox.ended.append(state.position)
     ready.set()
+
+
+async def retrying_rate_limits(
+    open_stream: StreamOpener,
+    state: ColumnState,
+    *,
+    retries: int = RATE_LIMIT_RETRIES,
+    max_wait: float = RATE_LIMIT_MAX_WAIT,
+) -> AsyncIterator[StreamEvent]:
+    """The events of `open_stream`, asked again when it is refused with a 429 before any
+    event of the answer: after the response's Retry-After (RATE_LIMIT_DEFAULT_WAIT when
+    it names none), up to `retries` times, never for a wait over `max_wait`. Once an
+    event arrived it is never asked again: output may have been billed. The column's
+    clock restarts with the request that answered."""
+    for attempt in range(retries + 1):
+        try:
+            async with aclosing(open_stream()) as events:
+                async for event in events:
+                    yield event
+            return
+        except OpenRouterError as error:
+            wait = RATE_LIMIT_DEFAULT_WAIT if error.retry_after is None else error.retry_after
+            if error.kind != "rate_limit" or len(state.events) or attempt == retries:
+                raise
+            if wait > max_wait:
+                raise
+        logger.info("Column %s was rate-limited; asking again in %g s", state.position, wait)
+        await asyncio.sleep(wait)
+        state.started_at = time.perf_counter()
 
 
 def _shorten(deadline: asyncio.Timeout, seconds: float) -> None:

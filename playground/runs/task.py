@@ -11,6 +11,7 @@ and may come and go; when none is left for the grace period the run is stopped.
 
 import asyncio
 import logging
+from dataclasses import dataclass
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -36,7 +37,7 @@ from playground.runs.lifecycle import (
     run_finish,
 )
 from playground.runs.live import FIRST_VIEWER_SECONDS, LiveRun, broker
-from playground.runs.streaming import ColumnState, multiplex, sse_event
+from playground.runs.streaming import ColumnState, multiplex, retrying_rate_limits, sse_event
 from playground.upstream.connection import Connection, get_client, run_connection
 
 TEMPLATE = "playground/compare.html"
@@ -53,10 +54,25 @@ def run_start(run: Run) -> None:
     transaction.on_commit(lambda: _claim_and_start(run))
 
 
+@dataclass
+class Claimed:
+    """A run claimed to generate: its log, its columns and the connection they use."""
+
+    live: LiveRun
+    columns: list[RunColumn]
+    connection: Connection
+
+
 def _claim_and_start(run: Run) -> None:
-    """Claims a pending run and starts its task. Nothing starts when another request
-    claimed it first, or when it cannot start (its key is gone: then it is saved as
-    failed)."""
+    """Claims a pending run and starts its task."""
+    if claimed := run_claim(run):
+        run_loop.submit(claimed.live.loop, run_generate(run, claimed))
+
+
+def run_claim(run: Run) -> Claimed | None:
+    """Claims a pending run (pending → streaming) for a task of this process to generate,
+    with `run_generate`. None when another request claimed it first, or when it cannot
+    start (its key is gone: then it is saved as failed)."""
     loop = run_loop.task_loop()
     live = LiveRun(
         run.pk,
@@ -67,13 +83,13 @@ def _claim_and_start(run: Run) -> None:
     # Registered before the claim, so a viewer that finds the run claimed finds it live;
     # when another request of this process is starting it, that one goes on alone.
     if broker.add(live) is not live:
-        return
+        return None
     claimed = Run.objects.filter(pk=run.pk, status=Run.Status.PENDING).update(
         status=Run.Status.STREAMING, started_at=timezone.now()
     )
     if not claimed:
         _abandon(live)
-        return
+        return None
     run.status = Run.Status.STREAMING
     columns = list(run.columns.without_stream_record())
     try:
@@ -88,8 +104,8 @@ def _claim_and_start(run: Run) -> None:
             message = "The server's key is no longer configured. Add a key of your own."
         run_fail(run, columns, message=message)
         _abandon(live)
-        return
-    run_loop.submit(loop, _run_task(run, columns, connection, live))
+        return None
+    return Claimed(live, columns, connection)
 
 
 def _abandon(live: LiveRun) -> None:
@@ -167,9 +183,12 @@ async def _generation_lookup(client: OpenRouterClient, generation_id: str, api_k
         return generation_failure("The playground failed to read the generation record.")
 
 
-async def _run_task(
-    run: Run, columns: list[RunColumn], connection: Connection, live: LiveRun
-) -> None:
+async def run_generate(run: Run, claimed: Claimed, *, retry_rate_limits: bool = False) -> None:
+    """Generates a claimed run to its end (saved, `done` published), whoever watches.
+    `retry_rate_limits`: a 429 before any output waits its Retry-After and asks again
+    (streaming.py, `retrying_rate_limits`), for runs nobody waits on, such as an
+    evaluation's cells."""
+    live, columns, connection = claimed.live, claimed.columns, claimed.connection
     try:
         if redis_relay.enabled():
             mirror = redis_relay.Mirror(run.pk, live.csrf_placeholder, find=broker.get)
@@ -179,7 +198,7 @@ async def _run_task(
             except RedisError:
                 # The run goes on for this process's viewers; others cannot follow it.
                 logger.exception("Run %s could not be mirrored to Redis", run.pk)
-        await _generate(run, columns, connection, live)
+        await _generate(run, columns, connection, live, retry_rate_limits=retry_rate_limits)
     except Exception:
         logger.exception("The task of run %s failed", run.pk)
     finally:
@@ -188,7 +207,12 @@ async def _run_task(
 
 
 async def _generate(
-    run: Run, columns: list[RunColumn], connection: Connection, live: LiveRun
+    run: Run,
+    columns: list[RunColumn],
+    connection: Connection,
+    live: LiveRun,
+    *,
+    retry_rate_limits: bool,
 ) -> None:
     client = get_client(connection)
     csrf_token = live.csrf_placeholder
@@ -198,8 +222,13 @@ async def _generate(
     # Started as each column ends, so the lookups wait alongside the other columns.
     lookups: dict[int, asyncio.Task[dict]] = {}
 
-    def opener(column: RunColumn):
-        return lambda: client.stream(column.request_body, api_key=connection.api_key)
+    def opener(column: RunColumn, state: ColumnState):
+        def open_stream():
+            return client.stream(column.request_body, api_key=connection.api_key)
+
+        if retry_rate_limits:
+            return lambda: retrying_rate_limits(open_stream, state)
+        return open_stream
 
     def render_end(state: ColumnState) -> str:
         column = by_position[state.position]
@@ -212,7 +241,8 @@ async def _generate(
             column, csrf_token=csrf_token, awaiting_generation=column.position in lookups
         )
 
-    jobs = [(ColumnState(position=column.position), opener(column)) for column in columns]
+    states = [ColumnState(position=column.position) for column in columns]
+    jobs = [(state, opener(column, state)) for state, column in zip(states, columns, strict=True)]
     finished = False
     # When the server is told to stop, the run ends at once with its final events.
     watch_signals()

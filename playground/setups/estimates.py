@@ -235,6 +235,14 @@ def _worst_case(
     return worst
 
 
+def model_worst_case(
+    model: str, prompt_tokens: int, max_output: int | None, catalog: Mapping[str, ModelInfo]
+) -> ColumnEstimate:
+    """The worst case of one request to `model` of `prompt_tokens` in and at most
+    `max_output` out (an evaluation's judge, which reads an answer not written yet)."""
+    return _worst_case(0, (model,), Prompt(prompt_tokens, 0), max_output, catalog)
+
+
 def run_estimate(setup: dict[str, Any], catalog: Iterable[ModelInfo]) -> RunEstimate:
     """Every column's worst case and the run's budget."""
     setup = setup_normalize(setup)

@@ -25,7 +25,8 @@ The setup format, version 2 (also the `setup` of each preset in an export file):
      "web_search": {"max_results": 3},
      "structured_output": {"name": "answer", "schema": {"type": "object", …}, "strict": true},
      "images": ["https://…/photo.jpg", "data:image/png;base64,…"],
-     "budget": "0.05"}
+     "budget": "0.05",
+     "variables": {"city": "Lisbon"}}
 
 - `parameters` are the run's; null leaves the model's default. A run's parameter is sent
   to every column as set: OpenRouter ignores one a model does not take, and the compare
@@ -41,6 +42,9 @@ The setup format, version 2 (also the `setup` of each preset in an export file):
   WebP, checked by their content), sent with the prompt to every column.
 - `budget`: the most the run may cost at worst, in USD, as a decimal string; null for
   none.
+- `variables`: the value of each `{{name}}` the prompt and the instructions use
+  (playground/setups/variables.py), filled in when the request is built; `prompt` and
+  `instructions` keep the variables as written. An evaluation gives each case its own.
 
 Version 1 setups (no "version"; parameters temperature, max_output_tokens and
 reasoning_effort; columns of {"model": …} only) keep opening: `setup_normalize` reads
@@ -66,6 +70,7 @@ from playground.openrouter import (
     ProviderPreferences,
     RequestParams,
 )
+from playground.setups.variables import fill
 
 VERSION = 2
 # The run's parameters, in the order the form shows them.
@@ -137,6 +142,7 @@ def setup_normalize(setup: dict[str, Any]) -> dict[str, Any]:
         "structured_output": setup.get("structured_output") or None,
         "images": list(setup.get("images") or []),
         "budget": setup.get("budget"),
+        "variables": dict(setup.get("variables") or {}),
     }
 
 
@@ -222,10 +228,11 @@ def setup_request_params(setup: dict[str, Any], position: int, **changes: Any) -
     column = setup["columns"][position]
     search = setup["web_search"]
     schema = setup["structured_output"]
+    variables = setup["variables"]
     params = RequestParams(
         model=column["model"],
-        prompt=setup["prompt"],
-        instructions=setup["instructions"],
+        prompt=fill(setup["prompt"], variables),
+        instructions=fill(setup["instructions"], variables),
         **column_parameters(setup, position),
         tools=tuple(FunctionTool(**tool) for tool in setup["tools"]),
         tool_choice=setup["tool_choice"],
@@ -275,6 +282,7 @@ def form_values(setup: dict[str, Any], *, multi: bool = True) -> Any:
         "tool_choice": setup["tool_choice"] or "",
         "budget": _text(setup["budget"]),
         "image_urls": "\n".join(url for url in setup["images"] if not url.startswith("data:")),
+        **{f"var-{name}": value for name, value in setup["variables"].items()},
     }
     search = setup["web_search"]
     schema = setup["structured_output"] or {}

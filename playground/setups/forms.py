@@ -13,6 +13,7 @@ declarations.
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django import forms
@@ -59,6 +60,7 @@ from playground.setups.texts import (
     column_rows,
     setup_texts,
     tool_rows,
+    variable_inputs,
 )
 from playground.setups.widgets import QUICK_RENDERER, hidden_inputs, labelled_fields
 
@@ -560,6 +562,11 @@ class SetupForm(ParameterFields):
             ToolForm(data={f"tool-{name}": text for name, text in texts.items()}, position=position)
             for position, texts in tool_rows(self.data)
         ]
+
+    @cached_property
+    def variable_inputs(self) -> list[tuple[str, str]]:
+        """The prompt's variables and their values, for their inputs."""
+        return variable_inputs(self.data if self.is_bound else self.initial)
 
     # Checking: the rules are rules.py's, on the fields' texts
 

@@ -73,6 +73,7 @@ from playground.setups.values import (
     read_whole_number,
     read_yes_no,
 )
+from playground.setups.variables import variable_names
 
 # Each parameter: how it is read, and its bounds (OpenRouter's, wire format §2).
 PARAMETER_RULES: dict[str, tuple[str, Any, Any]] = {
@@ -445,6 +446,32 @@ def models_problems(models: list[str]) -> list[Problem]:
     return problems
 
 
+def read_variables(
+    typed: dict[str, Any], prompt: str, instructions: str, *, require: bool
+) -> tuple[dict[str, str], list[Problem]]:
+    """The values of the variables the prompt and the instructions use (values of others
+    are dropped: they would only go stale). `require`: a run needs a value for each."""
+    values: dict[str, str] = {}
+    problems: list[Problem] = []
+    missing = []
+    for name in variable_names(prompt, instructions):
+        value, messages = read_text(typed.get(name), max_length=MAX_PROMPT_CHARS)
+        path = f"variables.{name}"
+        problems += [Problem(path, f"{{{{{name}}}}}: {message}") for message in messages]
+        if messages:
+            continue
+        if value:
+            values[name] = value
+        elif require:
+            missing.append(name)
+    if missing:
+        listed = ", ".join(f"{{{{{name}}}}}" for name in missing)
+        problems.append(
+            Problem("variables", f"Give a value to every variable of the prompt: {listed}.")
+        )
+    return values, problems
+
+
 def _field(name: str, messages: list[str]) -> list[Problem]:
     return [Problem(FIELD_PATHS.get(name, name), message, field=name) for message in messages]
 
@@ -478,6 +505,10 @@ def setup_check(
         values[name], fields[name] = read_text(value, max_length=limit)
     if require_prompt and not values["prompt"] and not fields["prompt"]:
         fields["prompt"] = [NEED_PROMPT]
+    variables, variable_problems = read_variables(
+        texts.variables, values["prompt"], values["instructions"], require=require_prompt
+    )
+    problems += variable_problems
     values["web_search_max_results"], fields["web_search_max_results"] = read_whole_number(
         texts.web_search_max_results, minimum=1, maximum=WEB_SEARCH_MAX_RESULTS
     )
@@ -562,6 +593,7 @@ def setup_check(
         "structured_output": structured,
         "images": images[0],
         "budget": None if budget is None else plain_decimal(budget),
+        "variables": variables,
     }
     # The request each column would send.
     for position, column in enumerate(setup["columns"]):

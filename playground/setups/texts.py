@@ -8,6 +8,7 @@ from typing import Any
 
 from playground.setups import format as setups
 from playground.setups.limits import MAX_COLUMNS, MAX_TOOLS
+from playground.setups.variables import variable_names
 
 ROUTING_FIELDS = (
     "provider_order",
@@ -36,6 +37,8 @@ COLUMN_PATHS = {
     "fallback_models": "fallback_models",
 }
 COLUMN_FIELDS = (*setups.PARAMETERS, *ROUTING_FIELDS)
+# The field of variable `city` is `var-city`.
+VARIABLE_PREFIX = "var-"
 TOOL_FIELDS = ("name", "description", "parameters", "strict")
 # Where each of the run's fields sits in a setup.
 FIELD_PATHS = {
@@ -70,6 +73,8 @@ class SetupTexts:
     schema_strict: bool = False
     image_urls: Any = ""
     budget: Any = ""
+    # Each variable's value as typed, by name (the fields `var-<name>`).
+    variables: dict[str, Any] = field(default_factory=dict)
 
 
 def _nth(values: list[str], position: int) -> str:
@@ -131,7 +136,19 @@ def setup_texts(data) -> SetupTexts:
         schema_strict=_on(data.get("schema_strict")),
         image_urls=data.get("image_urls"),
         budget=data.get("budget"),
+        variables={
+            key.removeprefix(VARIABLE_PREFIX): data.get(key)
+            for key in data
+            if key.startswith(VARIABLE_PREFIX)
+        },
     )
+
+
+def variable_inputs(values) -> list[tuple[str, str]]:
+    """Each variable the prompt and the instructions use, with its value so far, from the
+    compare form's fields (a POST, or the initial values of a setup): one input each."""
+    names = variable_names(values.get("prompt") or "", values.get("instructions") or "")
+    return [(name, values.get(VARIABLE_PREFIX + name) or "") for name in names]
 
 
 def _on(value: Any) -> bool:

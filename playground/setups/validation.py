@@ -56,6 +56,7 @@ _SHAPES = {
     "structured_output": (_OBJECT,),
     "images": (_LIST,),
     "budget": (_TEXT, int, float),
+    "variables": (_OBJECT,),
 }
 _SHAPE_WORDS = {
     _TEXT: "a string",
@@ -111,6 +112,9 @@ def _shape_errors(setup: dict[str, Any]) -> dict[str, list[str]]:
                 errors[f"tools[{number}]"] = ["must be an object"]
             else:
                 _check_shapes(tool, _TOOL_SHAPES, f"tools[{number}].", errors, required=("name",))
+    variables = setup.get("variables")
+    if isinstance(variables, dict) and not _strings(list(variables.values())):
+        errors["variables"] = ["must be an object of names and text values"]
     if isinstance(setup.get("images"), list) and not _strings(setup["images"]):
         errors["images"] = ["must be a list of image URLs"]
     search = setup.get("web_search")

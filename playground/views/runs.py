@@ -39,7 +39,8 @@ PAGE_SIZE = 20
 def run_list(request):
     """Newest first; `q` searches the prompt, `model` and `status` filter."""
     runs_interrupt_stale(owner=request.user)
-    runs = Run.objects.filter(owner=request.user)
+    # An evaluation's cells and judge calls are listed with their evaluation.
+    runs = Run.objects.filter(owner=request.user, evaluation__isnull=True)
     query = search_text(request)
     model = without_nul(request.GET.get("model", "")).strip()
     status = request.GET.get("status", "").strip()

@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from playground.setups.forms import ColumnForm, RunForm, ToolForm
+from playground.setups.texts import variable_inputs
 from playground.views.catalog import catalog_models
 from playground.views.common import refuse_method
 from playground.views.compare import compare_form
@@ -36,6 +37,16 @@ def form_problems(form: RunForm) -> list[str]:
         label = form.fields[name].label or name.replace("_", " ").capitalize()
         problems += [f"{label}: {message}" for message in messages]
     return problems
+
+
+@login_required
+def setup_variables(request):
+    """The inputs of the variables the prompt and the instructions in the form use, with
+    the values typed so far kept."""
+    if refused := refuse_method(request, "POST"):
+        return refused
+    context = {"variables": variable_inputs(request.POST)}
+    return render(request, "playground/compare.html#variables", context)
 
 
 @login_required

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 
 from playground.core.rendering import render_markdown
+from playground.evaluations.report import shared_grid
 from playground.models import Preset, Share
 from playground.presets import sharing
 from playground.views.common import go_to, owned_run, refuse_method, without_nul
@@ -43,7 +44,7 @@ def run_share(request, run_id: int):
 
 @login_required
 def share_list(request):
-    shares = Share.objects.filter(owner=request.user).select_related("preset", "run")
+    shares = Share.objects.filter(owner=request.user).select_related("preset", "run", "evaluation")
     rows = [(share, request.build_absolute_uri(share.get_absolute_url())) for share in shares]
     return render(request, "playground/shares.html", {"rows": rows})
 
@@ -80,6 +81,10 @@ def shared(request, token: str):
         return _untrusted_page(redirect_to_login(request.get_full_path()))
     share = _active_share(token)
     context = {"share": share}
+    if share.kind == Share.Kind.EVALUATION:
+        context |= {"snapshot": share.snapshot, "rows": shared_grid(share.snapshot)}
+        page = render(request, "playground/evaluations/shared.html", context)
+        return _untrusted_page(page)
     if share.kind == Share.Kind.PRESET:
         context["name"], context["setup"] = share.preset.name, share.preset.latest_version.setup
         context["description"] = share.preset.description

@@ -34,6 +34,15 @@
     inputs[inputs.length - 1].focus();
   }
 
+  // An evaluation's checks: a new row from the page's template, focused; any row removed.
+  function addCheck(button) {
+    const form = button.closest("form");
+    const template = form.querySelector("template[data-role=check-template]");
+    const list = form.querySelector("[data-role=checks]");
+    list.appendChild(template.content.cloneNode(true));
+    list.lastElementChild.querySelector("select").focus();
+  }
+
   // Esc does what the Stop button does: it posts to the run's stop URL (htmx), the run's
   // task closes every upstream request, and every tab watching the run shows it cancelled.
   function stopRun() {
@@ -79,6 +88,10 @@
     } else if (event.target.closest("[data-role=remove-column]")) {
       event.target.closest("[data-role=column]").remove();
       refreshColumns();
+    } else if (event.target.closest("[data-role=check-add]")) {
+      addCheck(event.target.closest("[data-role=check-add]"));
+    } else if (event.target.closest("[data-role=check-remove]")) {
+      event.target.closest("[data-role=check]").remove();
     } else if (event.target.closest("[data-copy-target]")) {
       copyText(event.target.closest("[data-copy-target]"));
     }

@@ -24,7 +24,7 @@ V1 = {
 }
 V2 = {
     "version": 2,
-    "prompt": "Weather in Paris and a photo?",
+    "prompt": "Weather in {{city}} and a photo?",
     "instructions": "",
     "parameters": {**dict.fromkeys(PARAMETERS), "temperature": 0.4, "verbosity": "low"},
     "same_settings": False,
@@ -57,6 +57,7 @@ V2 = {
     "structured_output": None,
     "images": ["https://example.com/paris.jpg"],
     "budget": "0.25",
+    "variables": {"city": "Paris"},
 }  # fmt: skip
 
 

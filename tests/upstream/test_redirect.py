@@ -29,7 +29,7 @@ REQUEST_FIELDS = {"model", "input", "stream", "instructions", "temperature"}
 REQUEST_FIELDS |= {"max_output_tokens", "reasoning", "usage", "store"}
 SETUP_FIELDS = {
     "version", "prompt", "instructions", "parameters", "same_settings", "columns", "tools",
-    "tool_choice", "web_search", "structured_output", "images", "budget",
+    "tool_choice", "web_search", "structured_output", "images", "budget", "variables",
 }  # fmt: skip
 COLUMN = {"parameters": {}, "routing": {}, "fallback_models": []}
 

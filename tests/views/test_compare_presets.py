@@ -53,6 +53,7 @@ def test_the_setup_is_saved_as_a_new_preset(alice_client, alice, fake):
         "structured_output": None,
         "images": [],
         "budget": None,
+        "variables": {},
     }
 
 

@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver
 from playground import urls
 from playground.models import Invite, Run
 from playground.presets import sharing
+from tests.evaluations.factories import a_finished_evaluation
 from tests.factories import a_finished_run, a_preset, a_stored_key
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +31,8 @@ PARAMETER_VALUES = {
     "preset_id": "preset",
     "share_id": "share",
     "key_id": "key",
+    "dataset_id": "dataset",
+    "evaluation_id": "evaluation",
     "position": 0,
     "number": 1,
 }
@@ -41,7 +44,9 @@ FORM_FIELDS = [
     "top_p", "top_k", "reasoning_max_tokens", "same_settings", "col-temperature",
     "col-provider_order", "col-max_price_prompt", "col-fallback_models", "tool-name",
     "tool-parameters", "tool_choice", "web_search", "web_search_max_results", "schema",
-    "schema_name", "image_urls", "image_source", "keep_image", "budget",
+    "schema_name", "image_urls", "image_source", "keep_image", "budget", "setup",
+    "setup_label", "dataset", "check_type", "check_value", "judge_model", "start", "column",
+    "cell", "action", "var-city",
 ]  # fmt: skip
 GARBAGE_VALUES = [
     BIG_TEXT,
@@ -66,6 +71,8 @@ GARBAGE_QUERIES = [
     "preset=%ff&page=%ff&stall=%ff",
     "q=" + "q" * 100_000,
     "stall=-5&page=1.5&a=1&b=1&preset=1.0",
+    "since=%ff&check=-1&sort=x&with=abc&source=run:abc&dataset=abc&show=" + "s" * 1000,
+    f"since=2026-13-45&check={HUGE_ID}&with={HUGE_ID}&dataset={HUGE_ID}&source=preset:{HUGE_ID}",
 ]
 
 
@@ -93,7 +100,16 @@ def world(alice, bob, upstream, settings):
     key = a_stored_key(alice, "work", KEY, default=True)
     share = sharing.preset_share(preset=preset)
     invite = Invite.objects.create(note="for fuzzing")
-    return {"run": run, "preset": preset, "key": key, "share": share, "invite": invite}
+    evaluation = a_finished_evaluation(alice)
+    return {
+        "run": run,
+        "preset": preset,
+        "key": key,
+        "share": share,
+        "invite": invite,
+        "dataset": evaluation.dataset,
+        "evaluation": evaluation,
+    }
 
 
 def fill(route: str, world: dict, *, number=None, token=None) -> str:
@@ -250,7 +266,8 @@ def test_the_run_form_says_what_is_wrong_with_each_field(world, alice, fake):
     assert "Ensure this value is less than or equal to 200000." in html
     assert "Select a valid choice." in html
     assert "&lt;script&gt;" in html and "<script>" not in html.split("</head>")[1]
-    assert not Run.objects.filter(owner=alice).exclude(pk=world["run"].pk).exists()
+    made = Run.objects.filter(owner=alice, evaluation__isnull=True).exclude(pk=world["run"].pk)
+    assert not made.exists()
 
 
 def test_a_prompt_with_a_nul_character_is_a_field_error(world, alice, fake):

@@ -12,10 +12,21 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from playground.fake_openrouter import FakeOpenRouter
-from playground.models import ApiKey, Preset, PresetVersion, Run, RunColumn, Share
+from playground.models import (
+    ApiKey,
+    Dataset,
+    Evaluation,
+    EvaluationCell,
+    Preset,
+    PresetVersion,
+    Run,
+    RunColumn,
+    Share,
+)
 from playground.presets import sharing
 from playground.presets.versions import preset_save_version
 from tests.conftest import serve
+from tests.evaluations.factories import a_dataset, a_finished_evaluation
 from tests.factories import a_finished_run, a_preset, a_setup, a_stored_key
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +35,9 @@ KEY = "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
 SPARE_KEY = "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"
 UNSAFE_METHODS = ["POST", "PUT", "PATCH", "DELETE"]
 METHODS = ["GET", *UNSAFE_METHODS]
-SNAPSHOT_MODELS = (Run, RunColumn, Preset, PresetVersion, Share, ApiKey)
+SNAPSHOT_MODELS = (
+    Run, RunColumn, Preset, PresetVersion, Share, ApiKey, Dataset, Evaluation, EvaluationCell,
+)  # fmt: skip
 
 COMPARE_FORM = {
     "prompt": "Name four rivers.",
@@ -61,6 +74,9 @@ class World:
     key: ApiKey
     spare_key: ApiKey
     share: Share
+    dataset: Dataset
+    evaluation: Evaluation
+    other_evaluation: Evaluation
 
     @property
     def ids(self) -> dict:
@@ -70,6 +86,9 @@ class World:
             "key": self.key.pk,
             "spare": self.spare_key.pk,
             "share": self.share.pk,
+            "dataset": self.dataset.pk,
+            "evaluation": self.evaluation.pk,
+            "other": self.other_evaluation.pk,
         }
 
 
@@ -81,12 +100,16 @@ def world(alice, bob, upstream) -> World:
     preset = a_preset(alice)
     preset_save_version(preset=preset, setup=a_setup(prompt="Name four rivers."))
     share = sharing.preset_share(preset=preset)
+    dataset = a_dataset(alice)
+    evaluation = a_finished_evaluation(alice, dataset)
+    other = a_finished_evaluation(alice, dataset, passed=(False, True))
     # Bob has things of his own, so a lookup that forgot the owner would find something.
     a_finished_run(bob)
     a_preset(bob, name="Bob's")
     a_stored_key(bob, "bobs", SPARE_KEY, default=True)
+    a_finished_evaluation(bob, a_dataset(bob))
     upstream.requests.clear()
-    return World(run, preset, key, spare_key, share)
+    return World(run, preset, key, spare_key, share, dataset, evaluation, other)
 
 
 @dataclass(frozen=True)
@@ -150,6 +173,39 @@ ROUTES = [
     Route("key-default", "/keys/{spare}/default/", {"POST": (302, True)}),
     Route("key-refresh", "/keys/{key}/refresh/", {"POST": (302, True)}),
     Route("key-delete", "/keys/{key}/delete/", {"GET": (200, False), "POST": (302, True)}),
+    Route(
+        "dataset-detail",
+        "/datasets/{dataset}/",
+        {"GET": (200, False), "POST": (302, True)},
+        {"name": "Renamed", "column": ["country", "expected"], "cell": ["Peru", "Lima"]},
+    ),
+    Route("dataset-export-csv", "/datasets/{dataset}/export.csv", {"GET": (200, False)}),
+    Route("dataset-export-jsonl", "/datasets/{dataset}/export.jsonl", {"GET": (200, False)}),
+    Route(
+        "dataset-delete", "/datasets/{dataset}/delete/", {"GET": (200, False), "POST": (302, True)}
+    ),
+    Route("evaluation-detail", "/evaluations/{evaluation}/", {"GET": (200, False)}),
+    Route("evaluation-progress", "/evaluations/{evaluation}/progress/", {"GET": (200, False)}),
+    Route("evaluation-stop", "/evaluations/{evaluation}/stop/", {"POST": (302, False)}),
+    Route("evaluation-resume", "/evaluations/{evaluation}/resume/", {"POST": (302, False)}),
+    Route("evaluation-export-csv", "/evaluations/{evaluation}/export.csv", {"GET": (200, False)}),
+    Route("evaluation-export-json", "/evaluations/{evaluation}/export.json", {"GET": (200, False)}),
+    Route("evaluation-share", "/evaluations/{evaluation}/share/", {"POST": (302, True)}),
+    Route(
+        "evaluation-delete",
+        "/evaluations/{evaluation}/delete/",
+        {"GET": (200, False), "POST": (302, True)},
+    ),
+    Route(
+        "evaluation-compare",
+        "/evaluations/{evaluation}/compare/?with={other}",
+        {"GET": (200, False)},
+    ),
+    Route(
+        "evaluation-compare (with another's)",
+        "/evaluations/{other}/compare/?with={evaluation}",
+        {"GET": (200, False)},
+    ),
 ]
 ROUTE_IDS = [route.name for route in ROUTES]
 
