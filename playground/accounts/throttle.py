@@ -160,6 +160,16 @@ def _unfinished_runs(owner) -> int:
     ).count()
 
 
+def run_places_left(*, owner) -> int | None:
+    """How many more runs `owner` may have unfinished at once now; None without a limit.
+    An evaluation starts each cell only when there is a place, so its cells and the
+    person's other runs and evaluations together stay within the limit."""
+    concurrent = settings.PLAYGROUND_MAX_CONCURRENT_RUNS
+    if concurrent <= 0:
+        return None
+    return max(0, concurrent - _unfinished_runs(owner))
+
+
 def run_throttle(*, owner) -> Refusal | None:
     """Whether `owner` may start a run now. When allowed, the run is counted in this
     minute's window, so call it only right before creating the run."""

@@ -26,6 +26,8 @@ PASSWORD = "bench-password-not-secret-1"
 # One worker: without REDIS_URL a run's events live in the process that generates it, and
 # a stream opened on another worker could not follow it (README, "Several processes").
 WORKERS = 1
+# Figure 11's evaluation runs this many generations at once.
+EVALUATION_CONCURRENCY = 8
 CSRF_IN_PAGE = re.compile(r'"X-CSRFToken": "([^"]+)"')
 CSRF_IN_FORM = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
@@ -47,6 +49,7 @@ def _configure(database: Path, fake_port: int) -> dict[str, str]:
         # still checked on every run, as in production.
         "PLAYGROUND_RUNS_PER_MINUTE": "10000000",
         "PLAYGROUND_MAX_CONCURRENT_RUNS": "10000000",
+        "PLAYGROUND_EVALUATION_CONCURRENCY": str(EVALUATION_CONCURRENCY),
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
     }
@@ -247,6 +250,11 @@ async def measure(
         f"Browser: {plan.browser_columns} columns at 100 tokens/s",
         ["browser_long_tasks", "browser_event_to_screen_p95_ms"],
         browser_figures(f"http://127.0.0.1:{bench.app_port}", app.cookies, plan),
+    )
+    await step(
+        f"11. An evaluation of {plan.evaluation_cells} cells, {EVALUATION_CONCURRENCY} at once",
+        ["evaluation_wall_s", "evaluation_wall_ratio"],
+        f.evaluation_wall(target, plan, USERNAME),
     )
     await step("4. Active streams at 20 events/s", ["max_active_streams"], f.capacity(target, plan))
     if not only or "5" in only:

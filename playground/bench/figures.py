@@ -17,7 +17,7 @@ from playground.models import Run, RunColumn
 
 from .client import Exchange, Site
 from .stats import added_ms, ms, percentile
-from .workload import API_KEY, BenchError, Schedule, Stream, Target, closed_loop
+from .workload import API_KEY, MODEL, BenchError, Schedule, Stream, Target, closed_loop
 
 # Chromium's own header: what a browser's first visit is offered compressed as.
 ACCEPT_ENCODING = "gzip, deflate, br, zstd"
@@ -65,6 +65,8 @@ class Plan:
     fanout_viewers: int
     fanout_columns: int
     fanout_schedule: Schedule
+    evaluation_cells: int
+    evaluation_schedule: Schedule
 
 
 FULL = Plan(
@@ -102,6 +104,8 @@ FULL = Plan(
     fanout_viewers=50,
     fanout_columns=8,
     fanout_schedule=Schedule(first=0.02, gap=0.02, count=200),
+    evaluation_cells=200,
+    evaluation_schedule=Schedule(first=0.05, gap=0.02, count=25),
 )
 
 # Tiny counts: proves the harness works end to end in a few seconds a figure.
@@ -138,6 +142,8 @@ SMOKE = Plan(
     fanout_viewers=3,
     fanout_columns=2,
     fanout_schedule=Schedule(first=0.01, gap=0.02, count=20),
+    evaluation_cells=16,
+    evaluation_schedule=Schedule(first=0.01, gap=0.01, count=10),
 )
 
 
@@ -610,3 +616,82 @@ async def render_times(target: Target, plan: Plan) -> dict[str, float]:
         "render_compare_p95_ms": ms(percentile(compare, 95)),
         "render_run_p95_ms": ms(percentile(run, 95)),
     }
+
+
+# 11. An evaluation
+
+
+async def evaluation_wall(target: Target, plan: Plan, owner_name: str) -> dict[str, float]:
+    """An evaluation of `evaluation_cells` cases on the bench model, one column, at
+    concurrency EVALUATION_CONCURRENCY: its wall time (started to finished, as stored)
+    against the ideal, the cells' own durations (request to end, as stored) over the
+    concurrency. Above 1 is what the app adds: claiming, storing, checking and starting
+    the next cell."""
+    dataset_id = await asyncio.to_thread(_bench_dataset, owner_name, plan.evaluation_cells)
+    setup = {
+        "prompt": plan.evaluation_schedule.prompt + " (case {{n}})",
+        "columns": [{"model": MODEL}],
+    }
+    response = await target.app.post_form(
+        "/evaluations/new/",
+        [
+            ("setup", json.dumps(setup)),
+            ("dataset", str(dataset_id)),
+            ("check_type", "contains"),
+            ("check_value", "case"),
+            ("start", "1"),
+        ],
+        headers={"X-CSRFToken": target.csrf_token},
+    )
+    match = EVALUATION_URL.search(response.headers.get("location", ""))
+    if response.status != 302 or match is None:
+        raise BenchError(
+            f"starting the evaluation answered {response.status}: {response.text[:300]}"
+        )
+    evaluation_id = int(match[1])
+    timeout = plan.evaluation_cells * plan.evaluation_schedule.seconds * 3 + 60
+    wall, durations, concurrency = await asyncio.to_thread(_evaluated, evaluation_id, timeout)
+    ideal = sum(durations) / concurrency
+    say(
+        f"  {len(durations)} cells at concurrency {concurrency}: {round(wall, 2)} s, "
+        f"ideal {round(ideal, 2)} s (the cells' {round(sum(durations), 1)} s over {concurrency})"
+    )
+    return {"evaluation_wall_s": round(wall, 2), "evaluation_wall_ratio": round(wall / ideal, 3)}
+
+
+EVALUATION_URL = re.compile(r"/evaluations/(\d+)/")
+
+
+def _bench_dataset(owner_name: str, rows: int) -> int:
+    from django.contrib.auth import get_user_model
+
+    from playground.models import Dataset
+
+    owner = get_user_model().objects.get(username=owner_name)
+    dataset = Dataset.objects.create(
+        owner=owner,
+        name=f"Bench cases {time.time()}",
+        columns=["n"],
+        rows=[{"n": str(number)} for number in range(1, rows + 1)],
+    )
+    return dataset.pk
+
+
+def _evaluated(evaluation_id: int, timeout: float) -> tuple[float, list[float], int]:
+    from playground.models import Evaluation
+
+    deadline = time.monotonic() + timeout
+    while True:
+        evaluation = Evaluation.objects.get(pk=evaluation_id)
+        if not evaluation.is_live:
+            break
+        if time.monotonic() > deadline:
+            raise BenchError(f"the evaluation was still {evaluation.status} after {timeout:g} s")
+        time.sleep(0.2)
+    if evaluation.status != Evaluation.Status.DONE:
+        raise BenchError(f"the evaluation ended {evaluation.status}: {evaluation.error}")
+    cells = list(evaluation.cells.select_related("column"))
+    if any(cell.status != "done" or cell.column.total_ms is None for cell in cells):
+        raise BenchError("a cell of the evaluation did not answer")
+    wall = (evaluation.finished_at - evaluation.started_at).total_seconds()
+    return wall, [cell.column.total_ms / 1000 for cell in cells], evaluation.concurrency

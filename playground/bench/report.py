@@ -57,6 +57,13 @@ FIGURES = [
     ),
     Figure("attach_p99_ms", "10. A viewer attaching to a live run, to its first event, p99", "ms"),
     Figure("fanout_cpu_us_per_event_viewer", "10. Fan-out: CPU per event per extra viewer", "µs"),
+    Figure("evaluation_wall_s", "11. An evaluation of 200 cells, 8 at once: wall time", "s"),
+    Figure(
+        "evaluation_wall_ratio",
+        "11. The evaluation's wall time over the ideal (cell time / concurrency)",
+        "times",
+        1.2,
+    ),
     Figure("browser_long_tasks", "Browser: long tasks over 50 ms, 6 columns at 100 tok/s", "", 0),
     Figure(
         "browser_event_to_screen_p95_ms", "Browser: event arrival to text on screen, p95", "ms", 50

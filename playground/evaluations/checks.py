@@ -12,8 +12,9 @@ the result keeps the value as filled, so a reader sees what the answer was held 
 - An answer that failed or was stopped before any text fails every check: there is
   nothing to hold to them, and a passing "not-contains" would be a lie.
 - `judge` is graded by a model. This module builds the grader's request
-  (`judge_setup`) and reads its verdict (`judge_result`); the call itself is made
-  elsewhere, since this module stays free of Django and of the network.
+  (`judge_setup`, a setup like any run's) and reads its verdict (`judge_result`); the
+  call itself is made by the evaluation's task (runner.py): this module makes no
+  request and touches no database.
 """
 
 import json
@@ -24,11 +25,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import regex
-from jsonschema.exceptions import SchemaError, best_match
-from jsonschema.validators import Draft202012Validator, validator_for
+from jsonschema.exceptions import SchemaError, ValidationError, best_match
+from jsonschema.validators import extend
 from referencing.exceptions import Unresolvable
 
 from playground.setups.format import setup_normalize
+from playground.setups.schemas import schema_validator
 from playground.setups.variables import fill, variable_names
 
 CHECK_TYPES = (
@@ -384,11 +386,7 @@ def _schema_validator(value: str) -> Any:
         raise _ValueProblem(f"the schema is not JSON: {error}") from None
     if not isinstance(schema, dict):
         raise _ValueProblem('the schema must be a JSON object, such as {"type": "object"}.')
-    try:
-        validator = validator_for(schema, default=Draft202012Validator)
-    except (TypeError, ValueError, AttributeError):
-        # A "$schema" that is no URI: the default draft's metaschema says so below.
-        validator = Draft202012Validator
+    validator = schema_validator(schema)
     try:
         validator.check_schema(schema)
     except SchemaError as error:
@@ -398,7 +396,65 @@ def _schema_validator(value: str) -> Any:
         ) from None
     except RecursionError:
         raise _ValueProblem("the schema is nested too deeply.") from None
-    return validator(schema)
+    return _bounded(validator)(schema)
+
+
+class _PatternTooSlow(Exception):
+    """A schema's pattern ran past REGEX_TIMEOUT_SECONDS on the answer."""
+
+
+def _search(pattern: str, text: str) -> bool:
+    try:
+        return regex.search(pattern, text, timeout=REGEX_TIMEOUT_SECONDS) is not None
+    except TimeoutError:
+        raise _PatternTooSlow(pattern) from None
+
+
+def _bounded(validator: Any) -> Any:
+    """The draft's validator with the keywords that run a schema's regular expressions
+    (`pattern`, `patternProperties`, and `additionalProperties`, which skips the
+    properties those match) matching through the regex library with a time limit, as
+    the regex check does: jsonschema's own use the standard `re`, which has none, so a
+    catastrophic pattern in a person's schema would hang the worker. The rules are
+    jsonschema's; only the matching differs."""
+
+    def pattern(checker, expected, instance, schema):
+        if checker.is_type(instance, "string") and not _search(expected, instance):
+            yield ValidationError(f"{instance!r} does not match {expected!r}")
+
+    def pattern_properties(checker, patterns, instance, schema):
+        if not checker.is_type(instance, "object"):
+            return
+        for expected, subschema in patterns.items():
+            for key, value in instance.items():
+                if _search(expected, key):
+                    yield from checker.descend(value, subschema, path=key, schema_path=expected)
+
+    def additional_properties(checker, allowed, instance, schema):
+        if not checker.is_type(instance, "object"):
+            return
+        known = schema.get("properties", {})
+        patterns = list(schema.get("patternProperties", {}))
+        extras = [
+            key
+            for key in instance
+            if key not in known and not any(_search(expected, key) for expected in patterns)
+        ]
+        if checker.is_type(allowed, "object"):
+            for extra in extras:
+                yield from checker.descend(instance[extra], allowed, path=extra)
+        elif allowed is False and extras:
+            listed = ", ".join(repr(extra) for extra in sorted(extras))
+            yield ValidationError(f"Additional properties are not allowed ({listed} unexpected)")
+
+    return extend(
+        validator,
+        {
+            "pattern": pattern,
+            "patternProperties": pattern_properties,
+            "additionalProperties": additional_properties,
+        },
+    )
 
 
 def _schema_reason(validator: Any, text: str) -> str:
@@ -408,6 +464,11 @@ def _schema_reason(validator: Any, text: str) -> str:
         return f"The answer is not JSON: {error}"
     try:
         error = best_match(validator.iter_errors(instance))
+    except _PatternTooSlow as slow:
+        return (
+            f"The schema's pattern {_quote(str(slow))} was stopped after "
+            f"{REGEX_TIMEOUT_SECONDS} s on this answer: it is too slow to check."
+        )
     except Unresolvable as unresolvable:
         # A "$ref" to another document: none is fetched, so it can never resolve.
         return f"The schema has a reference that cannot be resolved: {_brief(str(unresolvable))}."

@@ -125,6 +125,16 @@ def evaluation_problems(
         if name not in columns
     ]:
         problems.append(_lacking("The prompt uses", lacking, dataset))
+    if catalog_ids is not None:
+        # As the compare page's Run refuses them: every cell of such a column would fail.
+        for number, column in enumerate(setup["columns"], start=1):
+            if column["model"] not in catalog_ids:
+                problems.append(f"Column {number}: unknown model “{column['model']}”.")
+            problems += [
+                f"Column {number}: unknown fallback model “{model}”."
+                for model in column.get("fallback_models", [])
+                if model not in catalog_ids
+            ]
     problems += checks_problems(checks)
     values = [
         check["value"]

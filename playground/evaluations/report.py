@@ -58,6 +58,10 @@ class ColumnSummary:
         return plain_decimal(self.cost) or "0"
 
     @property
+    def judge_cost_number(self) -> str:
+        return plain_decimal(self.judge_cost) or "0"
+
+    @property
     def mean_cost(self) -> Decimal | None:
         return self.cost / self.costed if self.costed else None
 
@@ -132,6 +136,10 @@ class Progress:
     @property
     def cost_display(self) -> str:
         return f"${plain_decimal(self.cost)}"
+
+    @property
+    def judge_cost_display(self) -> str:
+        return f"${plain_decimal(self.judge_cost)}"
 
 
 def evaluation_progress(evaluation: Evaluation, cells: list[EvaluationCell]) -> Progress:

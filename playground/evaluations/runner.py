@@ -28,6 +28,7 @@ from asgiref.sync import sync_to_async
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from playground.accounts.throttle import run_places_left
 from playground.core.crypto import KeyUnavailable
 from playground.core.shutdown import on_stop, watch_signals
 from playground.evaluations.checks import (
@@ -48,6 +49,8 @@ from playground.setups.variables import fill
 from playground.upstream.connection import Connection, run_connection
 
 STOP_POLL_SECONDS = 0.5
+# How often a worker looks again for a place among the person's runs while all are taken.
+PLACE_POLL_SECONDS = 0.5
 STOPPED_MESSAGE = "Stopped with the evaluation."
 
 logger = logging.getLogger(__name__)
@@ -67,6 +70,8 @@ class _Stop:
         self.event.set()
 
 
+# One lock per person, taken while a cell looks for a place among their runs.
+_owner_locks: dict[int, asyncio.Lock] = {}
 # This process's evaluation tasks, by id: their loop and what stops them.
 _running: dict[int, tuple[asyncio.AbstractEventLoop, _Stop]] = {}
 
@@ -168,6 +173,25 @@ async def _evaluate(pk: int) -> None:
         _running.pop(pk, None)
 
 
+async def _place_for_a_run(evaluation: Evaluation, stop: _Stop) -> bool:
+    """Waits until the person may have one more run unfinished (their other runs and
+    evaluations take places too); False when the evaluation was stopped meanwhile."""
+    while not stop.is_set():
+        if await _db(_places_left)(evaluation):
+            return True
+        with suppress(TimeoutError):
+            await asyncio.wait_for(stop.event.wait(), PLACE_POLL_SECONDS)
+    return False
+
+
+def _places_left(evaluation: Evaluation) -> bool:
+    try:
+        left = run_places_left(owner=evaluation.owner)
+        return left is None or left > 0
+    finally:
+        release_connections()
+
+
 async def _watch(pk: int, stop: _Stop) -> None:
     """Reads the Stop flag (set by any process) and writes the heartbeat."""
     loop = asyncio.get_running_loop()
@@ -205,7 +229,12 @@ async def _run_cell(
 ) -> None:
     row = evaluation.rows[cell.row - 1]
     setup = cell_setup(evaluation.setup, cell.position, row)
-    started = await _db(_cell_start)(evaluation, cell, setup, connection)
+    # The place is taken once the run exists: the person's other evaluations in this
+    # process wait for the lock, so none counts the same free place.
+    async with _owner_locks.setdefault(evaluation.owner_id, asyncio.Lock()):
+        if not await _place_for_a_run(evaluation, stop):
+            return
+        started = await _db(_cell_start)(evaluation, cell, setup, connection)
     if started is None:
         return
     run, claimed = started
@@ -213,7 +242,7 @@ async def _run_cell(
     if stop.is_set():
         broker.stop(run.pk, STOPPED_MESSAGE)
     try:
-        await run_generate(run, claimed, retry_rate_limits=True)
+        await _generated(run, claimed)
     finally:
         generating.pop(cell.pk, None)
     [column] = claimed.columns
@@ -239,6 +268,25 @@ async def _run_cell(
             if cost is not None:
                 judge_cost = (judge_cost or Decimal(0)) + cost
     await asyncio.shield(_db(_cell_finish)(cell, status, results, judge_cost))
+
+
+async def _generated(run: Run, claimed: Claimed) -> None:
+    """Generates the run and returns once its answer is saved. Its task goes on to look
+    up the generation record (OpenRouter has it a few seconds later) without holding
+    one of the evaluation's places: that wait is no generation. The task is the run
+    loop's, so a server stopping waits for it as for any run."""
+    saved = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    task = asyncio.wrap_future(
+        run_loop.submit(loop, run_generate(run, claimed, retry_rate_limits=True, saved=saved))
+    )
+    waiting = asyncio.ensure_future(saved.wait())
+    try:
+        await asyncio.wait([task, waiting], return_when="FIRST_COMPLETED")
+    finally:
+        waiting.cancel()
+    if task.done():
+        task.result()
 
 
 def _cell_start(
@@ -327,7 +375,7 @@ async def _judge(
     run, claimed = run
     if stop.is_set():
         broker.stop(run.pk, STOPPED_MESSAGE)
-    await run_generate(run, claimed, retry_rate_limits=True)
+    await _generated(run, claimed)
     [column] = claimed.columns
     if (
         column.status == RunColumn.Status.CANCELLED
@@ -340,21 +388,6 @@ async def _judge(
     else:
         result = judge_result(rubric=rubric, output_text=column.output_text)
     return replace(result, run_id=run.pk), column.cost
-
-
-def _judge_start(
-    evaluation: Evaluation, setup: dict, connection: Connection
-) -> tuple[object, Claimed] | None:
-    try:
-        run = run_create(
-            owner=evaluation.owner, setup=setup, connection=connection, keep_running=True
-        )
-        run.evaluation_id = evaluation.pk
-        run.save(update_fields=["evaluation"])
-        claimed = run_claim(run)
-        return None if claimed is None else (run, claimed)
-    finally:
-        release_connections()
 
 
 def _cell_finish(

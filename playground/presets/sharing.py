@@ -84,7 +84,8 @@ def shared_setup(share: Share) -> tuple[str, dict[str, Any]]:
     if share.kind == Share.Kind.PRESET:
         return share.preset.name, share.preset.latest_version.setup
     setup = share.snapshot["setup"]
-    return f"Shared run: {setup['prompt'][:60]}", setup
+    what = "evaluation" if share.kind == Share.Kind.EVALUATION else "run"
+    return f"Shared {what}: {setup['prompt'][:60]}", setup
 
 
 class SharedSetupInvalid(ValueError):

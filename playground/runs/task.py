@@ -183,11 +183,19 @@ async def _generation_lookup(client: OpenRouterClient, generation_id: str, api_k
         return generation_failure("The playground failed to read the generation record.")
 
 
-async def run_generate(run: Run, claimed: Claimed, *, retry_rate_limits: bool = False) -> None:
+async def run_generate(
+    run: Run,
+    claimed: Claimed,
+    *,
+    retry_rate_limits: bool = False,
+    saved: asyncio.Event | None = None,
+) -> None:
     """Generates a claimed run to its end (saved, `done` published), whoever watches.
     `retry_rate_limits`: a 429 before any output waits its Retry-After and asks again
     (streaming.py, `retrying_rate_limits`), for runs nobody waits on, such as an
-    evaluation's cells."""
+    evaluation's cells. `saved` is set once every column has ended and the run is
+    written, before the generation records are looked up (which takes OpenRouter a few
+    seconds): what a caller waiting on the answers alone needs."""
     live, columns, connection = claimed.live, claimed.columns, claimed.connection
     try:
         if redis_relay.enabled():
@@ -198,10 +206,14 @@ async def run_generate(run: Run, claimed: Claimed, *, retry_rate_limits: bool = 
             except RedisError:
                 # The run goes on for this process's viewers; others cannot follow it.
                 logger.exception("Run %s could not be mirrored to Redis", run.pk)
-        await _generate(run, columns, connection, live, retry_rate_limits=retry_rate_limits)
+        await _generate(
+            run, columns, connection, live, retry_rate_limits=retry_rate_limits, saved=saved
+        )
     except Exception:
         logger.exception("The task of run %s failed", run.pk)
     finally:
+        if saved is not None:
+            saved.set()  # also when it failed: nothing more will be written
         await asyncio.shield(live.close())
         broker.unregister(live)
 
@@ -213,6 +225,7 @@ async def _generate(
     live: LiveRun,
     *,
     retry_rate_limits: bool,
+    saved: asyncio.Event | None,
 ) -> None:
     client = get_client(connection)
     csrf_token = live.csrf_placeholder
@@ -278,6 +291,8 @@ async def _generate(
                     interrupted=interrupt.interrupted,
                 )
             )
+            if saved is not None:
+                saved.set()
         if lookups and not interrupt.fired:
             await _generations(lookups, by_position, interrupt, publish)
     finally:

@@ -50,15 +50,21 @@ def checked_object_schema(schema: Any) -> dict[str, Any]:
     return schema
 
 
+def schema_validator(schema: dict[str, Any]) -> Any:
+    """The validator class of the schema's draft (its "$schema"), Draft 2020-12 by
+    default."""
+    try:
+        return validator_for(schema, default=Draft202012Validator)
+    except (TypeError, ValueError, AttributeError):
+        # A "$schema" that is no URI: the default draft's metaschema says so.
+        return Draft202012Validator
+
+
 def schema_problems(schema: dict[str, Any]) -> list[str]:
     """What keeps `schema` from being a JSON schema, by its draft's metaschema; and
     required properties it does not define, which the metaschema allows but a model
     asked for them could never give."""
-    try:
-        validator = validator_for(schema, default=Draft202012Validator)
-    except (TypeError, ValueError, AttributeError):
-        # A "$schema" that is no URI: the default draft's metaschema says so below.
-        validator = Draft202012Validator
+    validator = schema_validator(schema)
     try:
         validator.check_schema(schema)
     except SchemaError as error:

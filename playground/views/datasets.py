@@ -112,16 +112,10 @@ def dataset_detail(request, dataset_id: int):
             problems.append(problem)
         try:
             table = table_edit(columns, cells, _edit(request.POST.get("action", "")))
+            shown_columns, shown_rows = table.columns, _rows(table.columns, table.rows)
         except TableError as error:
             problems += error.problems
-            width = len(columns) or 1
-            table = Table(
-                columns,
-                [
-                    dict(zip(columns, cells[i : i + width], strict=False))
-                    for i in range(0, len(cells), width)
-                ],
-            )
+            shown_columns, shown_rows = columns, _typed_rows(columns, cells)
         if not problems:
             dataset_save(dataset, name=name, description=description, table=table)
             return redirect(dataset)
@@ -129,8 +123,8 @@ def dataset_detail(request, dataset_id: int):
             "problems": problems,
             "name": name,
             "description": description,
-            "columns": table.columns,
-            "rows": _rows(table.columns, table.rows),
+            "columns": shown_columns,
+            "rows": shown_rows,
         }
         return render(request, "playground/datasets/detail.html", context, status=400)
     return render(request, "playground/datasets/detail.html", context)
@@ -138,6 +132,18 @@ def dataset_detail(request, dataset_id: int):
 
 def _rows(columns: list[str], rows: list[dict]) -> list[list[str]]:
     return [[row.get(name, "") for name in columns] for row in rows]
+
+
+def _typed_rows(columns: list[str], cells: list[str]) -> list[list[str]]:
+    """The editor's cells as typed, row by row, the last one filled up when it arrived
+    short. Not through dicts: two columns of one name would show one's cells twice."""
+    width = len(columns)
+    if not width:
+        return []
+    return [
+        (cells[start : start + width] + [""] * width)[:width]
+        for start in range(0, len(cells), width)
+    ]
 
 
 def _edit(action: str) -> Edit:

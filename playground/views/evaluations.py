@@ -88,7 +88,7 @@ def evaluation_list(request):
 def _setup_from_source(request, source: str) -> tuple[dict | None, str]:
     """The setup of "preset:<id>" or "run:<id>" the person owns, and its label."""
     kind, _, pk = source.partition(":")
-    if not pk.isdigit() or len(pk) > 18:
+    if not (pk.isascii() and pk.isdigit()) or len(pk) > 18:
         return None, ""
     if kind == "preset":
         preset = Preset.objects.filter(pk=int(pk), owner=request.user).first()
@@ -155,12 +155,24 @@ def evaluation_new(request):
         if form.is_valid():
             request.session[SESSION_SETUP] = form.cleaned_data["setup"]
             return go_to(request, f"{reverse('evaluation-new')}?source=compare")
-        for errors in form.errors.values():
+        for name, errors in form.errors.items():
+            # A field's error ("Enter a number.") says nothing of which field it is here,
+            # away from the compare page.
+            field = form.fields.get(name)
+            lead = f"{field.label}: " if field is not None and field.label else ""
             for error in errors:
-                messages.error(request, f"The compare page's setup cannot be evaluated: {error}")
+                messages.error(
+                    request, f"The compare page's setup cannot be evaluated: {lead}{error}"
+                )
         return go_to(request, "evaluation-new")
-    elif data.get("source") == "compare" and request.session.get(SESSION_SETUP):
-        setup, setup_label = request.session[SESSION_SETUP], "The compare page's setup"
+    elif data.get("source") == "compare":
+        setup, setup_label = request.session.get(SESSION_SETUP), "The compare page's setup"
+        if setup is None:
+            problems.append(
+                "The compare page's setup is no longer here (a new login clears it): press "
+                "“Evaluate over a dataset” on the compare page again, or choose a preset or "
+                "a run."
+            )
     elif source := data.get("source", ""):
         setup, setup_label = _setup_from_source(request, source)
         if setup is None:
@@ -264,8 +276,9 @@ def evaluation_new(request):
 
 def _grid_context(evaluation: Evaluation, request, cells) -> dict:
     failing = request.GET.get("show") == "failing"
-    check = request.GET.get("check", "")
-    check = int(check) if check.isdigit() and int(check) < len(evaluation.checks) else None
+    # Only the numbers the filter offers: int() of any digits would take "²" or 5,000 9s.
+    positions = {str(position): position for position in range(len(evaluation.checks))}
+    check = positions.get(request.GET.get("check", ""))
     sort = request.GET.get("sort", "")
     sort = sort if sort in SORTS else ""
     summaries = sorted_summaries(column_summaries(evaluation, cells), sort)
@@ -380,9 +393,11 @@ def evaluation_delete(request, evaluation_id: int):
     evaluation = evaluation_for(request, evaluation_id)
     if refused := refuse_method(request, "GET", "POST"):
         return refused
+    if evaluation.is_live:
+        # Its task would go on writing cells of an evaluation that is gone.
+        messages.error(request, "Stop the evaluation before deleting it.")
+        return go_to(request, evaluation)
     if request.method == "POST":
-        if evaluation.is_live:
-            evaluation_stop(evaluation)
         evaluation.delete()
         messages.success(request, "Deleted the evaluation and its generations.")
         return go_to(request, "evaluations")
@@ -432,9 +447,7 @@ def evaluation_export(request, evaluation_id: int, kind: str):
         writer.writerow([*EXPORT_COLUMNS, *variables, *check_names])
         for record in records:
             case = evaluation.rows[record["row"] - 1]
-            results = [
-                ("pass" if r["passed"] else f"fail: {r['reason']}") for r in record["checks"]
-            ]
+            results = [_outcome(result) for result in record["checks"]]
             writer.writerow(
                 [
                     *(record[name] if record[name] is not None else "" for name in EXPORT_COLUMNS),
@@ -445,6 +458,13 @@ def evaluation_export(request, evaluation_id: int, kind: str):
         response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
+
+
+def _outcome(result: dict) -> str:
+    """A check's outcome in the CSV: pass or fail, and the reason when there is one (a
+    judge gives one for a pass too, and it is all anyone sees of why)."""
+    outcome = "pass" if result["passed"] else "fail"
+    return f"{outcome}: {result['reason']}" if result["reason"] else outcome
 
 
 @login_required

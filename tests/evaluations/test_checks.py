@@ -1,6 +1,7 @@
 """The checks of an evaluation: what each type passes and fails, the reasons a reader
 sees, the problems a form or a file is told about, and the judge's request and verdict."""
 
+import json
 import time
 from decimal import Decimal
 
@@ -10,8 +11,8 @@ from playground.evaluations.checks import (
     CHECK_HELP,
     CHECK_LABELS,
     CHECK_TYPES,
-    JUDGE_SCHEMA,
     JUDGE_MAX_OUTPUT_TOKENS,
+    JUDGE_SCHEMA,
     JUDGE_SCHEMA_NAME,
     MAX_CHECK_VALUE_CHARS,
     MAX_CHECKS,
@@ -20,8 +21,8 @@ from playground.evaluations.checks import (
     check_answer,
     check_problems,
     checks_problems,
-    judge_setup,
     judge_result,
+    judge_setup,
 )
 from playground.openrouter import build_body
 from playground.setups.format import setup_request_params
@@ -585,3 +586,25 @@ def test_the_judge_request_sends_braces_in_the_answer_as_they_are():
     body = build_body(setup_request_params(setup, 0))
     assert "<answer>\nUse {{x}} here\n</answer>" in body["input"][0]["content"][0]["text"]
     assert body["max_output_tokens"] == JUDGE_MAX_OUTPUT_TOKENS
+
+
+def test_a_slow_pattern_inside_a_schema_is_stopped_not_left_to_hang():
+    schema = '{"type": "object", "properties": {"a": {"type": "string", "pattern": "^(a|aa)+$"}}}'
+    answer = json.dumps({"a": "a" * 60 + "!"})
+    result = run("json-schema", schema, answer)
+    assert not result.passed and "too slow to check" in result.reason
+
+
+def test_a_schemas_patterns_still_decide_as_jsonschema_does():
+    schema = json.dumps(
+        {
+            "type": "object",
+            "properties": {"id": {"type": "string", "pattern": "^[a-z]+$"}},
+            "patternProperties": {"^x-": {"type": "integer"}},
+            "additionalProperties": False,
+        }
+    )
+    assert run("json-schema", schema, '{"id": "abc", "x-n": 3}').passed
+    assert "does not match" in run("json-schema", schema, '{"id": "ABC"}').reason
+    assert not run("json-schema", schema, '{"id": "abc", "x-n": "three"}').passed
+    assert "not allowed" in run("json-schema", schema, '{"id": "abc", "other": 1}').reason

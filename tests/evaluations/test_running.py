@@ -7,9 +7,9 @@ import time
 import pytest
 
 from playground.core import shutdown
+from playground.evaluations.lifecycle import evaluation_concurrency, evaluations_interrupt_stale
 from playground.fake_openrouter.messages import FakeResponse
 from playground.fake_openrouter.wire import error_envelope
-from playground.evaluations.lifecycle import evaluation_concurrency, evaluations_interrupt_stale
 from playground.models import Evaluation, EvaluationCell, Run
 from tests.evaluations.factories import a_dataset, a_setup, latest_evaluation, start_evaluation
 from tests.polling import wait_until
@@ -161,3 +161,25 @@ def test_a_429_before_the_answer_waits_its_retry_after_and_asks_again(
     assert len(refused) == 1 and fake.streams_started >= 1
     # Its time to first token counts from the request that answered, not the wait.
     assert cell.column.ttft_ms < 300
+
+
+def test_cells_wait_for_a_place_among_the_persons_runs(
+    asgi_server, alice_client, alice, fake, settings
+):
+    settings.PLAYGROUND_MAX_CONCURRENT_RUNS = 2
+    fake.time_scale = 0.05
+    rows = [{"country": f"Country {n}", "expected": "x"} for n in range(4)]
+    # Two evaluations at once, each allowed two generations: together still two.
+    start_evaluation(alice_client, a_dataset(alice, rows, name="one"))
+    start_evaluation(alice_client, a_dataset(alice, rows, name="two"))
+    most = 0
+
+    def finished():
+        nonlocal most
+        most = max(
+            most, Run.objects.filter(owner=alice, status__in=["pending", "streaming"]).count()
+        )
+        return set(Evaluation.objects.values_list("status", flat=True)) == {"done"}
+
+    wait_until(finished, timeout=30, interval=0.01)
+    assert most == 2
