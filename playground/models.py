@@ -96,6 +96,15 @@ class Run(models.Model):
         help_text="Keeps generating when nobody watches, instead of stopping after the grace "
         "period (PLAYGROUND_ORPHAN_GRACE_SECONDS).",
     )
+    blind = models.BooleanField(
+        default=False,
+        help_text="Its columns were shuffled and are shown as Model A, B, … until the vote.",
+    )
+    revealed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a blind run's models were revealed: by the vote, or without one.",
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -119,6 +128,11 @@ class Run(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.CANCELLED, self.Status.INTERRUPTED)
+
+    @property
+    def is_hidden(self) -> bool:
+        """A blind run before the reveal: nothing may say which model is which."""
+        return self.blind and self.revealed_at is None
 
     @property
     def key_description(self) -> str:
@@ -240,6 +254,11 @@ class RunColumn(models.Model):
         return f"{self.model} in run {self.run_id}"
 
     @property
+    def label(self) -> str:
+        """Its name in a blind run: "A", "B", … (the columns were shuffled when made)."""
+        return chr(ord("A") + self.position)
+
+    @property
     def answered(self) -> bool:
         """It ended with an answer, whole or cut at its output limit."""
         return self.status in (self.Status.DONE, self.Status.INCOMPLETE)
@@ -288,6 +307,28 @@ class RunColumn(models.Model):
     @property
     def cost_display(self) -> str:
         return f"${self.cost_number}" if self.cost is not None else ""
+
+
+class Vote(models.Model):
+    """A person's verdict on a blind run: which column was better (playground/judging/)."""
+
+    # A label ("A", "B", …) for the better column; or one of these.
+    TIE = "tie"
+    BOTH_BAD = "bad"
+
+    run = models.OneToOneField(Run, on_delete=models.CASCADE, related_name="vote")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="votes"
+    )
+    choice = models.CharField(max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"vote {self.choice} on run {self.run_id}"
 
 
 class Dataset(models.Model):

@@ -127,4 +127,25 @@ def _uvicorn_server(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def asgi_server(_uvicorn_server, transactional_db, fake):
-    return _uvicorn_server
+    yield _uvicorn_server
+    _settle_tasks()
+
+
+def _settle_tasks(seconds: float = 20.0) -> None:
+    """Stops what a test left generating (runs, evaluations) and waits for their last
+    writes before the database is emptied: a write during PostgreSQL's TRUNCATE between
+    tests deadlocks it."""
+    from playground.evaluations.runner import evaluation_stop
+    from playground.models import Evaluation
+    from playground.runs import run_loop
+    from playground.runs.live import broker
+
+    for evaluation in Evaluation.objects.filter(status__in=["queued", "running"]):
+        evaluation_stop(evaluation)
+    for run_id in broker.run_ids():
+        broker.stop(run_id)
+    wait_until(
+        lambda: run_loop.tasks_running() == 0,
+        timeout=seconds,
+        message="A run or evaluation task of the test was still running after it ended.",
+    )

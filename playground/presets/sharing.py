@@ -50,6 +50,8 @@ def preset_share(*, preset: Preset) -> Share:
 def run_share(*, run: Run) -> Share:
     if not run.is_finished:
         raise NotShareable("Only a finished run can be shared: wait for it to end.")
+    if run.is_hidden:
+        raise NotShareable("A blind run can be shared once you have voted or revealed it.")
     return Share.objects.create(
         owner=run.owner, kind=Share.Kind.RUN, run=run, snapshot=run_snapshot(run)
     )

@@ -1,6 +1,7 @@
 """Creating a run and storing what its stream produced."""
 
 import logging
+import secrets
 import time
 from collections.abc import Iterable
 from dataclasses import asdict
@@ -88,6 +89,7 @@ def run_create(
     estimate: RunEstimate | None = None,
     keep_running: bool = False,
     evaluation=None,
+    blind: bool = False,
 ) -> Run:
     """Stores a run of a valid setup (playground/setups/format.py, any version) and, per column,
     the exact request it will send (key redacted) and, given the catalog, its worst-case
@@ -98,10 +100,17 @@ def run_create(
     setup's budget. `estimate`, when the caller has one of this setup from this catalog
     (the compare form's), is used rather than made again. `keep_running`: the run goes
     on when nobody watches it (playground/runs/live.py). `evaluation`: the evaluation
-    the run is a cell (or a judge call) of.
+    the run is a cell (or a judge call) of. `blind`: the columns are shuffled (the stored
+    setup too: every later use of it reads columns by position) and shown as Model A, B,
+    … until the person votes or reveals them.
     """
     setup = setup_normalize(setup)
     catalog = None if catalog is None else list(catalog)
+    if blind:
+        columns = list(setup["columns"])
+        secrets.SystemRandom().shuffle(columns)
+        setup = {**setup, "columns": columns}
+        estimate = None  # its columns are in the order before the shuffle
     if estimate is None and catalog is not None:
         estimate = run_estimate(setup, catalog)
     reasoners = {model.id for model in catalog or () if model.reasoning}
@@ -123,6 +132,7 @@ def run_create(
             budget=None if budget is None else Decimal(budget),
             keep_running=keep_running,
             evaluation=evaluation,
+            blind=blind,
             **key_fields(connection),
         )
         RunColumn.objects.bulk_create(

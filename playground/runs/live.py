@@ -239,6 +239,11 @@ class Broker:
         with self._lock:
             return self._runs.get(run_id)
 
+    def run_ids(self) -> list[int]:
+        """The runs generated in this process now."""
+        with self._lock:
+            return list(self._runs)
+
     def stop(self, run_id: int, message: str = STOPPED) -> bool:
         live = self.get(run_id)
         if live is None:

@@ -48,6 +48,11 @@ def submit(loop: asyncio.AbstractEventLoop, coroutine: Coroutine) -> Future:
     return future
 
 
+def tasks_running() -> int:
+    """How many of the tasks started so far have not ended."""
+    return len(_running)
+
+
 async def wait_for_tasks(seconds: float) -> None:
     """Waits up to `seconds` for every run task started so far to end."""
     pending = [asyncio.wrap_future(future) for future in list(_running)]

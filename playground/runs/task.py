@@ -22,6 +22,7 @@ from redis import RedisError
 
 from playground.core.crypto import KeyUnavailable
 from playground.core.shutdown import on_stop, watch_signals
+from playground.judging.blind import vote_choices
 from playground.models import Run, RunColumn
 from playground.openrouter import OpenRouterClient, OpenRouterError
 from playground.runs import redis_relay, run_loop
@@ -132,27 +133,40 @@ def run_stop(run: Run) -> None:
         run_cancel_unstarted(run)
 
 
-def render_result(column: RunColumn, *, csrf_token: str, awaiting_generation: bool = False) -> str:
+def render_result(
+    run: Run, column: RunColumn, *, csrf_token: str, awaiting_generation: bool = False
+) -> str:
     """The column's finished result (the `result` partial, not `live-result`): it reads
-    only the column's own fields, so it may render on the event loop."""
+    only the run's and the column's own fields, so it may render on the event loop. A
+    blind run's column is rendered by its label until the reveal."""
     return render_to_string(
         f"{TEMPLATE}#result",
         {
             "column": column,
-            "awaiting_generation": awaiting_generation,
+            "awaiting_generation": awaiting_generation and not run.is_hidden,
             "csrf_token": csrf_token,
+            "blind": run.blind,
+            "hidden": run.is_hidden,
         },
     )
 
 
 def render_done(run: Run, columns: list[RunColumn], *, csrf_token: str) -> str:
-    """The final status, and the follow-up box swapped in below the answers."""
+    """The final status (with a blind run's vote), and the follow-up box swapped in below
+    the answers (a blind run's waits for the reveal: it names the models)."""
+    box = None
+    if run.is_finished and not run.is_hidden:
+        box = follow_up_box(run, columns, page_run=run)
     return render_to_string(
         "playground/run/done.html",
         {
             "run": run,
-            "box": follow_up_box(run, columns, page_run=run) if run.is_finished else None,
+            "columns": columns,
+            "box": box,
             "csrf_token": csrf_token,
+            "blind": run.blind,
+            "hidden": run.is_hidden,
+            "vote_choices": vote_choices(columns) if run.blind else [],
         },
     )
 
@@ -251,7 +265,7 @@ async def _generate(
                 _generation_lookup(client, column.generation_id, connection.api_key)
             )
         return render_result(
-            column, csrf_token=csrf_token, awaiting_generation=column.position in lookups
+            run, column, csrf_token=csrf_token, awaiting_generation=column.position in lookups
         )
 
     states = [ColumnState(position=column.position) for column in columns]
@@ -294,13 +308,13 @@ async def _generate(
             if saved is not None:
                 saved.set()
         if lookups and not interrupt.fired:
-            await _generations(lookups, by_position, interrupt, publish)
+            await _generations(lookups, by_position, interrupt, publish, hidden=run.is_hidden)
     finally:
         forget()
     publish(sse_event("done", render_done(run, columns, csrf_token=csrf_token)))
 
 
-async def _generations(lookups, by_position, interrupt, publish) -> None:
+async def _generations(lookups, by_position, interrupt, publish, *, hidden: bool) -> None:
     """Each column's generation panel as its lookup ends, within GENERATION_WAIT_SECONDS
     in all, or until the run is stopped; then the records are stored."""
     loop = asyncio.get_running_loop()
@@ -322,7 +336,8 @@ async def _generations(lookups, by_position, interrupt, publish) -> None:
                 column = by_position[waiting.pop(task)]
                 column.generation = task.result()
                 answered.append(column)
-            publish(_generation_panels(answered))
+            if not hidden:  # a blind run's panels (provider, cost) wait for the reveal
+                publish(_generation_panels(answered))
         if waiting:
             if interrupt.interrupted:
                 message = "The server stopped before OpenRouter had a record of this generation."
@@ -337,7 +352,8 @@ async def _generations(lookups, by_position, interrupt, publish) -> None:
             unanswered = [by_position[position] for position in waiting.values()]
             for column in unanswered:
                 column.generation = generation_failure(message)
-            publish(_generation_panels(unanswered))
+            if not hidden:
+                publish(_generation_panels(unanswered))
     finally:
         stopping.cancel()
         _cancel_lookups(lookups)

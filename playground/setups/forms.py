@@ -719,7 +719,15 @@ class RunForm(SetupForm):
         label="Keep running if I leave",
         widget=forms.CheckboxInput(attrs={"data-testid": "keep-running"}),
     )
-    django_fields = frozenset({"image_files", "key", "keep_running"})
+    # Not part of the setup either: the columns shuffled and named Model A, B, … until
+    # the person votes (playground/judging/).
+    blind = forms.BooleanField(
+        required=False,
+        label="Blind",
+        help_text="Shuffle the columns and hide which model is which until you vote",
+        widget=forms.CheckboxInput(attrs={"data-testid": "blind"}),
+    )
+    django_fields = frozenset({"image_files", "key", "keep_running", "blind"})
 
     def __init__(
         self,
@@ -763,6 +771,8 @@ class RunForm(SetupForm):
         )
         for problem in found.problems:
             self.add_error(problem.field or None, problem.message)
+        if cleaned.get("blind") and len(cleaned["models"]) < 2:
+            self.add_error("blind", "A blind run needs at least two columns to compare.")
         self.notes += found.notes
         self.estimate = found.estimate
         return cleaned

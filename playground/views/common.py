@@ -2,7 +2,7 @@
 and method checks that come after the owner lookup."""
 
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import get_object_or_404, redirect, resolve_url
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 
 from playground.models import Preset, Run
 
@@ -19,6 +19,14 @@ def go_to(request, to, *args) -> HttpResponse:
 def owned_run(request, run_id: int) -> Run:
     """The person's own run, else 404 (another person's run does not exist for them)."""
     return get_object_or_404(Run, pk=run_id, owner=request.user)
+
+
+def until_revealed(request, run: Run) -> HttpResponse | None:
+    """A 403 page for what would tell a blind run's models apart (its inspector, its
+    download, a share) until the person votes or reveals them; None once they may."""
+    if not run.is_hidden:
+        return None
+    return render(request, "playground/judging/after_vote.html", {"run": run}, status=403)
 
 
 def refuse_method(request, *allowed: str) -> HttpResponse | None:
@@ -58,3 +66,11 @@ def number_or_404(value) -> int:
 def preset_for(request, preset_id: int | str) -> Preset:
     """The person's own preset, or 404 (also for an id that is not a number)."""
     return get_object_or_404(Preset, pk=number_or_404(preset_id), owner=request.user)
+
+
+def untrusted_page(response: HttpResponse) -> HttpResponse:
+    """Shared pages stay out of search engines, caches and other sites' referrer logs."""
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "private, no-store"
+    return response

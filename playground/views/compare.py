@@ -9,7 +9,8 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from playground.models import Preset, Run
+from playground.judging.blind import vote_choices
+from playground.models import Preset, Run, Vote
 from playground.presets.forms import PresetSaveForm
 from playground.runs.conversations import conversation_of
 from playground.setups.format import setup_from_values, setup_initial
@@ -68,9 +69,14 @@ def run_context(run: Run | None) -> dict:
     """What the page's run shows (the `run` partial): its columns and its conversation,
     read here so that the template runs no query."""
     if run is None:
-        return {"run": None, "columns": [], "conversation": None}
+        return {"run": None, "columns": [], "conversation": None, "hidden": False, "blind": False}
     columns = list(run.columns.without_stream_record())
-    return {"run": run, "columns": columns, "conversation": conversation_of(run, columns)}
+    context = {"run": run, "columns": columns, "conversation": conversation_of(run, columns)}
+    context["hidden"], context["blind"] = run.is_hidden, run.blind
+    if run.blind and run.is_finished:
+        context["vote"] = Vote.objects.filter(run=run).first()
+        context["vote_choices"] = vote_choices(columns)
+    return context
 
 
 @cache

@@ -362,7 +362,12 @@ def evaluation_progress_view(request, evaluation_id: int):
     changed = [cell for cell in cells if since is None or cell.updated_at > since]
     context = _head_context(evaluation, cells) | _grid_context(evaluation, request, cells)
     context["changed"] = [_cell_view(cell) for cell in changed]
-    return render(request, "playground/evaluations/progress.html", context)
+    response = render(request, "playground/evaluations/progress.html", context)
+    if not evaluation.is_live and context["filters"]:
+        # Filtered or sorted, the page could only swap the cells it showed: once it has
+        # ended, it is shown again whole, with every cell that now fails and in order.
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @login_required

@@ -18,7 +18,7 @@ from playground.inspector.inspection import (
 )
 from playground.inspector.timeline import STALL_MS, column_timeline
 from playground.models import Run, RunColumn, StreamJSONEncoder
-from playground.views.common import number_or_404, owned_run, refuse_method
+from playground.views.common import number_or_404, owned_run, refuse_method, until_revealed
 
 TEMPLATE = "playground/inspect/column.html"
 STALL_RANGE = (50, 600_000)
@@ -68,7 +68,7 @@ def _headers_text(headers: dict) -> str:
 @login_required
 def column_inspect(request, run_id: int, position: int):
     run, column = _column_for(request, run_id, position)
-    if refused := refuse_method(request, "GET"):
+    if refused := refuse_method(request, "GET") or until_revealed(request, run):
         return refused
     type_filter = request.GET.get("type", "")
     stall_ms, stall_error = _stall_ms(request)
@@ -101,7 +101,7 @@ def column_events(request, run_id: int, position: int):
     """The stream list, filtered and paged: the whole list on page 1 (a new filter), the
     next rows after that ("show more")."""
     run, column = _column_for(request, run_id, position)
-    if refused := refuse_method(request, "GET"):
+    if refused := refuse_method(request, "GET") or until_revealed(request, run):
         return refused
     type_filter = request.GET.get("type", "")
     page = event_page(column, type_filter=type_filter, page=_page_number(request))
@@ -114,7 +114,7 @@ def column_events(request, run_id: int, position: int):
 def run_inspect(request, run_id: int):
     """The run at a glance: every column's figures side by side, with charts."""
     run = owned_run(request, run_id)
-    if refused := refuse_method(request, "GET"):
+    if refused := refuse_method(request, "GET") or until_revealed(request, run):
         return refused
     columns = list(run.columns.without_stream_record())
     return render(
@@ -127,7 +127,7 @@ def run_inspect(request, run_id: int):
 @login_required
 def run_download(request, run_id: int):
     run = owned_run(request, run_id)
-    if refused := refuse_method(request, "GET"):
+    if refused := refuse_method(request, "GET") or until_revealed(request, run):
         return refused
     body = json.dumps(run_export(run), indent=2, ensure_ascii=False, cls=StreamJSONEncoder)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 
 from playground.accounts.throttle import run_throttle
 from playground.core.crypto import KeyUnavailable
+from playground.judging.blind import setup_unordered
 from playground.models import Run, RunColumn
 from playground.presets.versions import preset_create
 from playground.runs.lifecycle import (
@@ -56,8 +57,10 @@ def run_list(request):
     page = Paginator(runs.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    # Not those of blind runs before their vote: the page would name them.
     models = (
-        RunColumn.objects.filter(run__owner=request.user)
+        RunColumn.objects.filter(run__owner=request.user, run__evaluation__isnull=True)
+        .exclude(run__blind=True, run__revealed_at__isnull=True)
         .values_list("model", flat=True)
         .distinct()
         .order_by("model")
@@ -114,6 +117,7 @@ def run_rerun(request, run_id: int):
             connection=connection,
             catalog=catalog_models(request.user),
             keep_running=run.keep_running,
+            blind=run.blind,
         )
     except BudgetExceeded as refused:
         messages.error(request, str(refused))
@@ -145,7 +149,7 @@ def run_save_preset(request, run_id: int):
         return refused
     name = request.POST.get("name", "").strip()[:200] or f"Run {run.pk}: {run.prompt[:60]}"
     preset = preset_create(
-        owner=request.user, name=name, setup=setup_from_run(run), note=f"From run {run.pk}"
+        owner=request.user, name=name, setup=_setup_shown(run), note=f"From run {run.pk}"
     )
     messages.success(request, f"Saved the setup of run {run.pk} as the preset “{preset.name}”.")
     return redirect(preset)
@@ -189,6 +193,7 @@ def _run_create(request):
             catalog=form.catalog,
             estimate=form.estimate,
             keep_running=form.cleaned_data.get("keep_running", False),
+            blind=form.cleaned_data.get("blind", False),
         )
     except BudgetExceeded as refused:
         form.add_error("budget", str(refused))
@@ -212,13 +217,21 @@ def run_detail(request, run_id: int):
     if run.status == Run.Status.STREAMING and live_run(run.pk) is None:
         # Generated nowhere: the process that ran it stopped.
         run_interrupt_abandoned(run)
-    initial, setup = setup_initial(setup_from_run(run))
+    initial, setup = setup_initial(_setup_shown(run))
+    initial["blind"] = run.blind
     if run.api_key_id:
         initial["key"] = run.api_key_id
     form, catalog = compare_form(
         request, initial=initial, setup=setup, image_source=f"run:{run.pk}"
     )
     return render(request, TEMPLATE, compare_context(form=form, catalog=catalog, run=run))
+
+
+def _setup_shown(run: Run) -> dict:
+    """The run's setup as its page and a preset show it: a hidden blind run's columns in
+    an order that says nothing of their labels."""
+    setup = setup_from_run(run)
+    return setup_unordered(setup) if run.is_hidden else setup
 
 
 @login_required

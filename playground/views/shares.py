@@ -12,7 +12,7 @@ from playground.core.rendering import render_markdown
 from playground.evaluations.report import shared_grid
 from playground.models import Preset, Share
 from playground.presets import sharing
-from playground.views.common import go_to, owned_run, refuse_method, without_nul
+from playground.views.common import go_to, owned_run, refuse_method, untrusted_page, without_nul
 
 
 def _created(request, share: Share) -> HttpResponse:
@@ -59,14 +59,6 @@ def share_revoke(request, share_id: int):
     return redirect("shares")
 
 
-def _untrusted_page(response: HttpResponse) -> HttpResponse:
-    """Shared pages stay out of search engines, caches and other sites' referrer logs."""
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 def _active_share(token: str) -> Share:
     share = sharing.share_open(token=without_nul(token))
     if share is None:
@@ -78,13 +70,13 @@ def shared(request, token: str):
     """The read-only page of a link; open to anyone who has it unless the admin requires
     login (PLAYGROUND_SHARED_REQUIRE_LOGIN)."""
     if settings.PLAYGROUND_SHARED_REQUIRE_LOGIN and not request.user.is_authenticated:
-        return _untrusted_page(redirect_to_login(request.get_full_path()))
+        return untrusted_page(redirect_to_login(request.get_full_path()))
     share = _active_share(token)
     context = {"share": share}
     if share.kind == Share.Kind.EVALUATION:
         context |= {"snapshot": share.snapshot, "rows": shared_grid(share.snapshot)}
         page = render(request, "playground/evaluations/shared.html", context)
-        return _untrusted_page(page)
+        return untrusted_page(page)
     if share.kind == Share.Kind.PRESET:
         context["name"], context["setup"] = share.preset.name, share.preset.latest_version.setup
         context["description"] = share.preset.description
@@ -95,7 +87,7 @@ def shared(request, token: str):
             {**column, "output_html": mark_safe(render_markdown(column["output_text"]))}
             for column in share.snapshot["columns"]
         ]
-    return _untrusted_page(render(request, "playground/shared.html", context))
+    return untrusted_page(render(request, "playground/shared.html", context))
 
 
 @login_required

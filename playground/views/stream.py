@@ -126,5 +126,7 @@ def _stored(run_id: int) -> tuple[Run, list[RunColumn]]:
 
 async def _replay(run: Run, columns: list[RunColumn], *, csrf_token: str) -> AsyncIterator[bytes]:
     for column in columns:
-        yield sse_event(f"c{column.position}-end", render_result(column, csrf_token=csrf_token))
+        yield sse_event(
+            f"c{column.position}-end", render_result(run, column, csrf_token=csrf_token)
+        )
     yield sse_event("done", render_done(run, columns, csrf_token=csrf_token))

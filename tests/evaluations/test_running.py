@@ -183,3 +183,19 @@ def test_cells_wait_for_a_place_among_the_persons_runs(
 
     wait_until(finished, timeout=30, interval=0.01)
     assert most == 2
+
+
+def test_the_demo_dataset_passes_and_fails_for_real_with_the_demo_models(
+    asgi_server, alice_client, alice, fake
+):
+    from playground.evaluations.datasets import DEMO_PROMPT, demo_dataset
+
+    start_evaluation(alice_client, demo_dataset(alice), setup=a_setup(prompt=DEMO_PROMPT))
+    evaluation = latest_evaluation()
+    wait_until(lambda: status_of(evaluation) == "done", timeout=30)
+    passed = {
+        model: [cell.passed for cell in evaluation.cells.filter(model=model)]
+        for model in ("demo/swift", "demo/echo")
+    }
+    assert all(len(results) == 10 for results in passed.values())
+    assert 0 < sum(passed["demo/swift"]) < sum(passed["demo/echo"]) < 10

@@ -820,3 +820,12 @@ def test_the_compare_pages_setup_gone_from_the_session_is_said_in_words(alice_cl
     response = alice_client.get("/evaluations/new/?source=compare")
     assert response.status_code == 200
     assert "The compare page&#x27;s setup is no longer here" in response.content.decode()
+
+
+def test_a_filtered_page_is_shown_again_whole_once_the_evaluation_ends(alice_client, alice):
+    evaluation = a_finished_evaluation(alice)
+    url = f"/evaluations/{evaluation.pk}/progress/"
+    assert alice_client.get(url + "?show=failing")["HX-Refresh"] == "true"
+    assert "HX-Refresh" not in alice_client.get(url)
+    Evaluation.objects.filter(pk=evaluation.pk).update(status="running")
+    assert "HX-Refresh" not in alice_client.get(url + "?show=failing")

@@ -46,7 +46,7 @@ FORM_FIELDS = [
     "tool-parameters", "tool_choice", "web_search", "web_search_max_results", "schema",
     "schema_name", "image_urls", "image_source", "keep_image", "budget", "setup",
     "setup_label", "dataset", "check_type", "check_value", "judge_model", "start", "column",
-    "cell", "action", "var-city",
+    "cell", "action", "var-city", "left", "right", "mode",
 ]  # fmt: skip
 GARBAGE_VALUES = [
     BIG_TEXT,
@@ -73,6 +73,8 @@ GARBAGE_QUERIES = [
     "stall=-5&page=1.5&a=1&b=1&preset=1.0",
     "since=%ff&check=-1&sort=x&with=abc&source=run:abc&dataset=abc&show=" + "s" * 1000,
     f"since=2026-13-45&check={HUGE_ID}&with={HUGE_ID}&dataset={HUGE_ID}&source=preset:{HUGE_ID}",
+    "left=%ff&right=%C2%B2&mode=" + "m" * 1000,
+    f"left={HUGE_ID}&right=-1&mode=%00&left=0",
 ]
 
 

@@ -22,6 +22,7 @@ from playground.models import (
     Run,
     RunColumn,
     Share,
+    Vote,
 )
 from playground.presets import sharing
 from playground.presets.versions import preset_save_version
@@ -37,6 +38,7 @@ UNSAFE_METHODS = ["POST", "PUT", "PATCH", "DELETE"]
 METHODS = ["GET", *UNSAFE_METHODS]
 SNAPSHOT_MODELS = (
     Run, RunColumn, Preset, PresetVersion, Share, ApiKey, Dataset, Evaluation, EvaluationCell,
+    Vote,
 )  # fmt: skip
 
 COMPARE_FORM = {
@@ -130,6 +132,9 @@ class Route:
 ROUTES = [
     Route("run-detail", "/runs/{run}/", {"GET": (200, False)}),
     Route("run-rerun", "/runs/{run}/rerun/", {"POST": (302, True)}),
+    # Not a blind run: the vote and the reveal are refused, and change nothing.
+    Route("run-vote", "/runs/{run}/vote/", {"POST": (302, False)}, {"choice": "A"}),
+    Route("run-reveal", "/runs/{run}/reveal/", {"POST": (302, False)}),
     Route("run-delete", "/runs/{run}/delete/", {"GET": (200, False), "POST": (302, True)}),
     Route(
         "run-save-preset",
@@ -141,6 +146,7 @@ ROUTES = [
     Route("run-stream", "/runs/{run}/stream/", {"GET": (200, False)}),
     Route("run-inspect", "/runs/{run}/inspect/", {"GET": (200, False)}),
     Route("run-download", "/runs/{run}/download/", {"GET": (200, False)}),
+    Route("run-diff", "/runs/{run}/diff/?left=0&right=1&mode=inline", {"GET": (200, False)}),
     Route("column-inspect", "/runs/{run}/columns/0/", {"GET": (200, False)}),
     Route("column-events", "/runs/{run}/columns/1/events/?type=comment", {"GET": (200, False)}),
     Route("preset-share", "/presets/{preset}/share/", {"POST": (302, True)}),
@@ -367,7 +373,7 @@ def test_requests_without_the_csrf_token_are_refused_and_change_nothing(world, a
 
 
 @pytest.mark.parametrize("method", METHODS)
-@pytest.mark.parametrize("suffix", ["", "fork/"], ids=["page", "fork"])
+@pytest.mark.parametrize("suffix", ["", "fork/", "diff/"], ids=["page", "fork", "diff"])
 @pytest.mark.parametrize("token", ["revoked", "unknown"])
 @pytest.mark.parametrize("persona", ["alice", "bob", "anonymous"])
 def test_a_revoked_or_unknown_link_is_not_found_for_everyone(

@@ -1,0 +1,1 @@
+"""Judging answers: blind runs and votes, the leaderboard, and word diffs."""
