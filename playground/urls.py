@@ -63,6 +63,7 @@ urlpatterns = [
     path("presets/<int:preset_id>/share/", shares.preset_share, name="preset-share"),
     path("shares/", shares.share_list, name="shares"),
     path("leaderboard/", leaderboard.leaderboard, name="leaderboard"),
+    path("surprise/", judging.surprise, name="surprise"),
     path("leaderboard/battles.csv", leaderboard.leaderboard_battles, name="leaderboard-battles"),
     path("datasets/", datasets.dataset_list, name="datasets"),
     path("datasets/new/", datasets.dataset_new, name="dataset-new"),

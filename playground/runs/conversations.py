@@ -220,6 +220,14 @@ def _run_continue(
     Given the catalog, each column's worst case is estimated from its request (the whole
     conversation is sent again, so a turn costs more than the one before), and the turn
     is held to the run's budget: ContinuationRefused, saving nothing, when over it."""
+    if run.is_hidden and [earlier.position for earlier, _ in turns] != list(
+        range(run.columns.count())
+    ):
+        # Each column keeps its label from turn to turn only when every column goes on.
+        raise ContinuationRefused(
+            "A blind run's follow-up goes to every column, and every one can take it. "
+            "Vote or reveal the models first to continue only some."
+        )
     bodies = [{**earlier.request_body, "input": items} for earlier, items in turns]
     estimate = requests_estimate(bodies, catalog, run.budget) if catalog is not None else None
     if estimate is not None and (problem := estimate.budget_problem()):
@@ -239,6 +247,9 @@ def _run_continue(
             setup=run.setup,
             budget=run.budget,
             keep_running=run.keep_running,
+            # A turn of a blind conversation is blind as long as the conversation is.
+            blind=run.blind,
+            revealed_at=run.revealed_at,
             **key_fields(connection),
         )
         RunColumn.objects.bulk_create(
@@ -363,9 +374,13 @@ class ColumnChoice:
     model: str
     # Why it cannot take a follow-up, or "".
     refusal: str
+    # A blind run's before the vote: named by its label only.
+    hidden: bool = False
 
     @property
     def label(self) -> str:
+        if self.hidden:
+            return f"Model {chr(ord('A') + self.position)}"
         return f"Column {self.position + 1}: {self.model}"
 
 
@@ -380,6 +395,11 @@ class FollowUpBox:
     message: str = ""
     selected: str = "all"
     errors: list[str] = field(default_factory=list)
+
+    @property
+    def hidden(self) -> bool:
+        """A blind run's before the vote: its follow-up goes to every column."""
+        return self.run.is_hidden
 
     @property
     def continuable(self) -> list[ColumnChoice]:
@@ -414,7 +434,7 @@ def follow_up_box(
         run=run,
         page_run=page_run,
         choices=[
-            ColumnChoice(column.position, column.model, continue_refusal(column))
+            ColumnChoice(column.position, column.model, continue_refusal(column), run.is_hidden)
             for column in columns
         ],
         message=message,

@@ -153,10 +153,8 @@ def render_result(
 
 def render_done(run: Run, columns: list[RunColumn], *, csrf_token: str) -> str:
     """The final status (with a blind run's vote), and the follow-up box swapped in below
-    the answers (a blind run's waits for the reveal: it names the models)."""
-    box = None
-    if run.is_finished and not run.is_hidden:
-        box = follow_up_box(run, columns, page_run=run)
+    the answers."""
+    box = follow_up_box(run, columns, page_run=run) if run.is_finished else None
     return render_to_string(
         "playground/run/done.html",
         {

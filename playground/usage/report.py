@@ -118,6 +118,10 @@ class Usage:
     totals: Amounts
 
 
+# What the per-model tables call the columns of blind runs not voted on yet.
+BLIND_BEFORE_VOTE = "Blind runs before the vote"
+
+
 def usage_summarize(*, owner, period: Period) -> Usage:
     """What `owner`'s runs made within `period` used (see the module's counting rules)."""
     zone = timezone.get_default_timezone()
@@ -129,15 +133,20 @@ def usage_summarize(*, owner, period: Period) -> Usage:
         )
         .annotate(day=TruncDate("run__created_at", tzinfo=zone))
         .values_list(
-            "day", "model", "run_id", "input_tokens", "output_tokens", "reasoning_tokens", "cost"
+            "day", "model", "run_id", "input_tokens", "output_tokens", "reasoning_tokens", "cost",
+            "run__blind", "run__revealed_at",
         )
-    )
+    )  # fmt: skip
     by_day: dict[date, Amounts] = defaultdict(Amounts)
     by_model: dict[str, Amounts] = defaultdict(Amounts)
     by_cell: dict[tuple[date, str], Amounts] = defaultdict(Amounts)
     totals = Amounts()
     runs_by_day: dict[date, set[int]] = defaultdict(set)
-    for day, model, run_id, input_tokens, output_tokens, reasoning_tokens, cost in columns:
+    for day, model, run_id, input_tokens, output_tokens, reasoning_tokens, cost, *blind in columns:
+        if blind[0] and blind[1] is None:
+            # Per model, a blind run's tokens and cost would tell its columns apart: counted
+            # in the day's totals, and under its models once they are revealed.
+            model = BLIND_BEFORE_VOTE
         runs_by_day[day].add(run_id)
         by_model[model].runs += 1
         by_cell[day, model].runs += 1

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from playground.judging.blind import vote_choices
+from playground.judging.blind import SURPRISE_POOLS, vote_choices
 from playground.models import Preset, Run, Vote
 from playground.presets.forms import PresetSaveForm
 from playground.runs.conversations import conversation_of
@@ -54,6 +54,7 @@ def compare_context(
         "catalog": catalog,
         "catalog_error": form.catalog_error,
         "max_columns": MAX_COLUMNS,
+        "surprise_pools": list(SURPRISE_POOLS.items()),
         **run_context(run),
         "preset": preset,
         "preset_form": preset_form or PresetSaveForm(),
@@ -127,6 +128,7 @@ def compare(request):
             models=requested[:MAX_COLUMNS] or default,
         )
     initial, setup = setup_initial(setup)
+    initial["blind"] = request.GET.get("blind") == "1"  # "Surprise me" asks for a blind run
     form, catalog = compare_form(
         request, initial=initial, setup=setup, image_source=image_source, connection=connection
     )

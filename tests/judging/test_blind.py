@@ -3,12 +3,14 @@ vote (page, fragments, stream events, inspector, download, share, history); the 
 reveals them and can be changed; a reveal without a vote counts for nothing."""
 
 import re
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
 from django.test import Client
 
 from playground.models import Run, Vote
+from playground.views.catalog import catalog_models
 from tests.factories import run_events
 from tests.polling import wait_until
 from tests.views.test_runs import post_run
@@ -36,7 +38,8 @@ def finished(run) -> Run:
     return Run.objects.get(pk=run.pk)
 
 
-def test_a_blind_run_shuffles_its_columns_and_names_them_by_letter(alice_client, fake):
+def test_a_blind_run_shuffles_its_columns_and_names_them_by_letter(alice_client, fake, settings):
+    settings.PLAYGROUND_MAX_CONCURRENT_RUNS = settings.PLAYGROUND_RUNS_PER_MINUTE = 0
     orders = set()
     for _ in range(12):
         run = blind_run(alice_client)
@@ -60,6 +63,9 @@ def test_nothing_names_a_model_before_the_vote(asgi_server, alice_client, alice_
     assert "data-model=" not in page and "Model A" in page and "Model B" in page
     history = alice_client.get("/runs/").content.decode()
     assert not names_anything(history) and "Blind: 2 models" in history
+    diff = alice_client.get(f"/runs/{run.pk}/diff/", headers={"HX-Request": "true"})
+    assert diff.status_code == 200 and "Model A" in diff.content.decode()
+    assert not names_anything(diff.content.decode())
     for url in (
         f"/runs/{run.pk}/inspect/",
         f"/runs/{run.pk}/download/",
@@ -159,3 +165,76 @@ def test_another_persons_vote_and_reveal_are_not_found(alice_client, bob, fake):
         assert other.get(url).status_code == 404
     run.refresh_from_db()
     assert run.revealed_at is None and not Vote.objects.exists()
+
+
+def drawn_models(response) -> list[str]:
+    assert response.status_code == 302
+    location = urlsplit(response["Location"])
+    query = parse_qs(location.query)
+    assert location.path == "/" and query["blind"] == ["1"]
+    return query["models"][0].split(",")
+
+
+def test_surprise_me_draws_two_different_models_for_a_blind_run(alice_client, fake):
+    drawn = set()
+    for _ in range(10):
+        models = drawn_models(
+            alice_client.get("/surprise/?ids=demo/swift, demo/echo demo/markdown")
+        )
+        assert len(set(models)) == 2 and set(models) <= {"demo/swift", "demo/echo", "demo/markdown"}
+        drawn.add(frozenset(models))
+    assert len(drawn) > 1  # not always the same two: 1 in 19,683 that it would be
+    page = alice_client.get("/?" + urlencode({"models": ",".join(models), "blind": "1"}))
+    assert re.search(r'<input[^>]*name="blind"[^>]*checked', page.content.decode())
+
+
+def test_surprise_me_draws_from_a_catalog_filter(alice, alice_client, fake):
+    reasoners = {model.id for model in catalog_models(alice) if model.reasoning}
+    for _ in range(5):
+        models = drawn_models(alice_client.get("/surprise/?pool=reasoning"))
+        assert len(set(models)) == 2 and set(models) <= reasoners
+
+
+def test_surprise_me_says_why_it_cannot_draw(alice_client, fake):
+    response = alice_client.get("/surprise/?ids=demo/swift", follow=True)
+    assert "Two different models are needed" in response.content.decode()
+    response = alice_client.get("/surprise/?ids=demo/swift,no/such-model", follow=True)
+    assert "Not in the catalog: no/such-model" in response.content.decode()
+
+
+def test_a_follow_up_of_a_blind_run_is_blind_until_its_vote(asgi_server, alice_client, fake):
+    first = finished(blind_run(alice_client))
+    page = alice_client.get(f"/runs/{first.pk}/").content.decode()
+    assert 'data-testid="follow-up-form"' in page and not names_anything(page)
+    one = alice_client.post(f"/runs/{first.pk}/follow-up/", {"message": "More?", "column": "0"})
+    assert "goes to every column" in one.content.decode()
+    assert Run.objects.count() == 1
+    alice_client.post(f"/runs/{first.pk}/follow-up/", {"message": "And why?", "column": "all"})
+    second = finished(Run.objects.get(parent=first))
+    assert second.blind and second.is_hidden
+    assert list(second.columns.values_list("model", flat=True)) == list(
+        first.columns.values_list("model", flat=True)
+    )
+    page = alice_client.get(f"/runs/{second.pk}/").content.decode()
+    assert not names_anything(page) and 'data-testid="earlier-turns"' in page
+    alice_client.post(f"/runs/{second.pk}/vote/", {"choice": "B"})
+    # The same models under the same labels: the vote reveals the whole conversation.
+    for turn in (first, second):
+        turn.refresh_from_db()
+        assert turn.revealed_at is not None
+    assert all(model in alice_client.get(f"/runs/{first.pk}/").content.decode() for model in MODELS)
+    assert Vote.objects.get().run == second
+
+
+def test_usage_counts_a_blind_run_before_its_vote_without_naming_its_models(
+    alice_client, alice, fake
+):
+    run = blind_run(alice_client)
+    wait_until(lambda: Run.objects.get(pk=run.pk).status == Run.Status.DONE, timeout=20)
+    page = alice_client.get("/usage/").content.decode()
+    assert "Blind runs before the vote" in page and not names_anything(page)
+    run.refresh_from_db()
+    run.revealed_at = run.finished_at
+    run.save(update_fields=["revealed_at"])
+    page = alice_client.get("/usage/").content.decode()
+    assert all(model in page for model in MODELS) and "Blind runs before the vote" not in page
