@@ -203,6 +203,10 @@ PLAYGROUND_MAX_CONCURRENT_RUNS = env.int("PLAYGROUND_MAX_CONCURRENT_RUNS", defau
 PLAYGROUND_EVALUATION_CONCURRENCY = env.int("PLAYGROUND_EVALUATION_CONCURRENCY", default=4)
 # Whether runs of people without a key of their own may use OPENROUTER_API_KEY.
 PLAYGROUND_ALLOW_SERVER_KEY = env.bool("PLAYGROUND_ALLOW_SERVER_KEY", default=True)
+# The columns a blank compare page opens with when runs go to OpenRouter (the demo opens
+# with its own models): model ids separated by commas. Empty: openai/gpt-oss-20b and one
+# other popular model the catalog offers (playground/views/compare.py).
+PLAYGROUND_DEFAULT_MODELS = env.list("PLAYGROUND_DEFAULT_MODELS", default=[])
 # Whether shared links open only for logged-in people.
 PLAYGROUND_SHARED_REQUIRE_LOGIN = env.bool("PLAYGROUND_SHARED_REQUIRE_LOGIN", default=False)
 # Encryption of people's own API keys at rest: `<id>:<Fernet key>` entries, newest first

@@ -3,6 +3,7 @@ page's context, which the run page, the run POST and the preset save render agai
 
 from functools import cache
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -21,14 +22,33 @@ from playground.views.catalog import catalog_or_error
 from playground.views.common import number_or_404, preset_for, refuse_method
 
 DEMO_COLUMNS = ["demo/swift", "demo/reasoner"]
+# A blank page's first column with a key: the default model of the OpenRouter Responses
+# integrations people come from.
+FIRST_DEFAULT_MODEL = "openai/gpt-oss-20b"
+# Its second: the first of these the catalog offers, widely used models of other makers;
+# else the catalog's first other model.
+POPULAR_MODELS = (
+    "anthropic/claude-sonnet-4.5",
+    "google/gemini-2.5-flash",
+    "openai/gpt-5-mini",
+    "meta-llama/llama-3.3-70b-instruct",
+    "mistralai/mistral-small-3.2-24b-instruct",
+)
 TEMPLATE = "playground/compare.html"
 
 
 def compare_form(
-    request, *args, connection: Connection | None = None, **kwargs
+    request,
+    *args,
+    connection: Connection | None = None,
+    loaded: tuple[Catalog | None, str] | None = None,
+    **kwargs,
 ) -> tuple[RunForm, Catalog | None]:
-    """The compare form of this person, with the catalog its models are checked against."""
-    catalog, catalog_error = catalog_or_error(connection or catalog_connection(request.user))
+    """The compare form of this person, with the catalog its models are checked against
+    (`loaded`: the catalog and its error, when the caller has them already)."""
+    catalog, catalog_error = loaded or catalog_or_error(
+        connection or catalog_connection(request.user)
+    )
     form = RunForm(
         *args,
         catalog=catalog.models if catalog else [],
@@ -99,6 +119,17 @@ def form_errors(request, context: dict) -> HttpResponse:
     return render(request, TEMPLATE, context, status=400)
 
 
+def default_models(catalog: Catalog | None) -> list[str]:
+    """The columns a blank compare page opens with, with a key (PLAYGROUND_DEFAULT_MODELS,
+    else FIRST_DEFAULT_MODEL and a popular model of another maker)."""
+    if settings.PLAYGROUND_DEFAULT_MODELS:
+        return list(settings.PLAYGROUND_DEFAULT_MODELS[:MAX_COLUMNS])
+    offered = [model.id for model in catalog.models] if catalog else []
+    second = next((model for model in POPULAR_MODELS if model in offered), None)
+    second = second or next((model for model in offered if model != FIRST_DEFAULT_MODEL), "")
+    return [FIRST_DEFAULT_MODEL, second]
+
+
 @login_required
 def compare(request):
     """The compare page. `?models=a,b,c` opens with those columns; `?preset=<id>` (and
@@ -110,6 +141,7 @@ def compare(request):
     if refused := refuse_method(request, "GET"):
         return refused
     connection = catalog_connection(request.user)
+    loaded = catalog_or_error(connection)
     image_source = ""
     if preset is not None:
         versions = preset.versions.all()
@@ -120,7 +152,7 @@ def compare(request):
         setup = version.setup
         image_source = f"version:{version.pk}"
     else:
-        default = DEMO_COLUMNS if connection.is_demo else ["", ""]
+        default = DEMO_COLUMNS if connection.is_demo else default_models(loaded[0])
         setup = setup_from_values(
             prompt="",
             instructions="",
@@ -130,7 +162,7 @@ def compare(request):
     initial, setup = setup_initial(setup)
     initial["blind"] = request.GET.get("blind") == "1"  # "Surprise me" asks for a blind run
     form, catalog = compare_form(
-        request, initial=initial, setup=setup, image_source=image_source, connection=connection
+        request, initial=initial, setup=setup, image_source=image_source, loaded=loaded
     )
     context = compare_context(form=form, catalog=catalog, preset=preset)
     return render(request, TEMPLATE, context)

@@ -4,7 +4,7 @@ preset), a new run from the compare form, and a run's own page."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Sum
+from django.db.models import Count, Prefetch, Q, Sum
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 
@@ -34,6 +34,15 @@ from playground.views.compare import (
 )
 
 PAGE_SIZE = 20
+# The status filter's choice for runs with at least one column that failed.
+WITH_FAILED_COLUMN = "with a failed column"
+# What History counts per run, of its columns' ends.
+COLUMN_OUTCOMES = {
+    "answered": [RunColumn.Status.DONE],
+    "failed": [RunColumn.Status.ERROR],
+    "stopped": [RunColumn.Status.CANCELLED],
+    "incomplete": [RunColumn.Status.INCOMPLETE],
+}
 
 
 @login_required
@@ -51,7 +60,18 @@ def run_list(request):
         runs = runs.filter(columns__model=model).distinct()
     if status in Run.Status.values:
         runs = runs.filter(status=status)
-    runs = runs.annotate(total_cost=Sum("columns__cost")).prefetch_related(
+    elif status == WITH_FAILED_COLUMN:
+        # By id, not by a join: a filter on the columns would narrow the sums below too.
+        failed = RunColumn.objects.filter(status=RunColumn.Status.ERROR).values("run_id")
+        runs = runs.filter(pk__in=failed)
+    # In one annotate, so that the counts and the sum share one join of the columns.
+    runs = runs.annotate(
+        total_cost=Sum("columns__cost"),
+        **{
+            f"{name}_count": Count("columns", filter=Q(columns__status__in=kinds))
+            for name, kinds in COLUMN_OUTCOMES.items()
+        },
+    ).prefetch_related(
         Prefetch("columns", queryset=RunColumn.objects.only("run_id", "position", "model"))
     )
     page = Paginator(runs.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(
@@ -75,7 +95,7 @@ def run_list(request):
             "query": query,
             "model": model,
             "status": status,
-            "statuses": Run.Status.values,
+            "statuses": [*Run.Status.values, WITH_FAILED_COLUMN],
             "models": list(models),
             "filters": filters.urlencode(),
         },

@@ -84,7 +84,7 @@ def test_the_history_marks_the_person_s_stale_runs_and_only_theirs(
     page = alice_client.get("/runs/").content.decode()
 
     assert status_of(mine) == Run.Status.INTERRUPTED
-    assert "<td>interrupted</td>" in page
+    assert "<td>interrupted\n" in page
     assert status_of(theirs) == Run.Status.STREAMING
 
 

@@ -1,6 +1,7 @@
 """The model list: fetched from /models and cached, with a last good copy per API that is
 used (and its age shown) when the API cannot be reached, and a refresh action."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -260,3 +261,22 @@ def test_an_empty_model_list_does_not_replace_the_last_good_copy(
     )
     assert '<option value="demo/markdown">' in html
     assert CatalogCopy.objects.get().body == copy.body
+
+
+def test_with_a_key_a_blank_compare_page_opens_with_gpt_oss_and_another_model(api, alice_client):
+    html = alice_client.get("/").content.decode()
+    models = re.findall(r'name="models" value="([^"]*)"', html)
+    assert models[0] == "openai/gpt-oss-20b"
+    assert models[1] and models[1] != "openai/gpt-oss-20b"
+
+
+def test_the_default_models_can_be_set(api, alice_client, settings):
+    settings.PLAYGROUND_DEFAULT_MODELS = ["demo/echo", "demo/markdown", "demo/slow"]
+    html = alice_client.get("/").content.decode()
+    models = re.findall(r'name="models" value="([^"]*)"', html)
+    assert models[:3] == ["demo/echo", "demo/markdown", "demo/slow"]
+
+
+def test_the_demo_keeps_its_demo_models(alice_client, fake):
+    models = re.findall(r'name="models" value="([^"]*)"', alice_client.get("/").content.decode())
+    assert models[:2] == ["demo/swift", "demo/reasoner"]

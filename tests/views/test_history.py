@@ -194,3 +194,23 @@ def test_the_history_marks_a_live_run_and_opening_it_attaches_to_its_stream(alic
     assert "history-live" not in page.split(f'data-run-id="{finished.pk}"')[1].split("</tr>")[0]
     opened = alice_client.get(live.get_absolute_url()).content.decode()
     assert f'sse-connect="/runs/{live.pk}/stream/"' in opened
+
+
+def test_the_history_counts_each_runs_answered_failed_stopped_and_incomplete_columns(
+    alice_client, alice, fake
+):
+    run = a_finished_run(alice, prompt="Mixed ends", models=["demo/swift", "demo/fail-auth"])
+    run.columns.filter(position=1).update(status="error", error={"message": "User not found."})
+    clean = a_finished_run(alice, prompt="All answered")
+    html = alice_client.get("/runs/").content.decode()
+    mixed = html.split(f'data-run-id="{run.pk}"')[1].split("</tr>")[0]
+    assert 'data-answered="1" data-failed="1" data-stopped="0" data-incomplete="0"' in mixed
+    assert "1 failed" in mixed
+    whole = html.split(f'data-run-id="{clean.pk}"')[1].split("</tr>")[0]
+    assert 'data-answered="2" data-failed="0"' in whole and "failed</span>" not in whole
+    filtered = alice_client.get("/runs/", {"status": "with a failed column"}).content.decode()
+    assert "Mixed ends" in filtered and "All answered" not in filtered
+    # The filter narrows the runs, not their sums: the failed run's row is as unfiltered.
+    assert filtered.count('data-testid="history-row"') == 1
+    kept = filtered.split(f'data-run-id="{run.pk}"')[1].split("</tr>")[0]
+    assert kept.split("row-actions")[0] == mixed.split("row-actions")[0]
