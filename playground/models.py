@@ -296,6 +296,13 @@ class RunColumn(models.Model):
         return mark_safe(render_markdown(self.output_text))
 
     @property
+    def reasoning_html(self) -> SafeString:
+        """Reasoning text and summaries as sanitized markdown: summaries come with
+        headings ("**Understanding the request**")."""
+        # Safe: render_markdown escapes the model's HTML and sanitizes the result.
+        return mark_safe(render_markdown(self.reasoning_text))
+
+    @property
     def error_message(self) -> str:
         return (self.error or {}).get("message", "")
 

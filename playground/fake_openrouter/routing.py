@@ -154,11 +154,10 @@ def choose_provider(model: dict[str, Any], preferences: Any) -> Provider | Refus
     """The provider the preferences pick: the first of `only` or `order` that passes the
     filters (`ignore`, data policy, max price), else the best by `sort` (price first)."""
     prefs = preferences if isinstance(preferences, dict) else {}
-    order = [_provider(reference) for reference in prefs.get("order") or []]
-    if prefs.get("only"):
-        pool = [_provider(reference) for reference in prefs["only"]]
-    else:
-        pool = list(PROVIDERS) + [p for p in order if p not in PROVIDERS]
+    # A slug no endpoint of the model has is no provider at all, as on OpenRouter: `only`
+    # of such slugs alone leaves no endpoint (404), and in `order` they are passed over.
+    order = _providers(prefs.get("order") or [])
+    pool = _providers(prefs["only"]) if prefs.get("only") else list(PROVIDERS)
     ignored = prefs.get("ignore") or []
     pool = [p for p in pool if not any(p.answers_to(reference) for reference in ignored)]
     if prefs.get("allow_fallbacks") is False and order:
@@ -182,10 +181,14 @@ def choose_provider(model: dict[str, Any], preferences: Any) -> Provider | Refus
     return ranked[0]
 
 
-def _provider(reference: str) -> Provider:
-    """A demo provider, or one the fake does not know, served under the name given."""
-    known = next((p for p in PROVIDERS if p.answers_to(reference)), None)
-    return known or Provider(reference, reference)
+def _providers(references: list[Any]) -> list[Provider]:
+    """The demo providers the references name (by slug or name), in their order."""
+    found = []
+    for reference in references:
+        provider = next((p for p in PROVIDERS if p.answers_to(str(reference))), None)
+        if provider is not None and provider not in found:
+            found.append(provider)
+    return found
 
 
 def _sort_key(sort: Any) -> Any:

@@ -100,6 +100,8 @@ class DayUsage:
 class ModelUsage:
     model: str
     amounts: Amounts
+    # The models it answered for as their fallback, when it did.
+    fallback_for: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,19 @@ class Usage:
     totals: Amounts
 
 
+def serving_fallback(model: str, served: str, asked: object) -> str:
+    """The fallback model (of the request's `models`) that answered instead of `model`,
+    as the request named it; "" when the model itself answered. The response's model
+    may be a dated id of the one asked for ("…-2025-01-31"), so a served id is matched
+    by the fallback id it starts with."""
+    if not served or served == model or not isinstance(asked, list):
+        return ""
+    fallbacks = [m for m in asked[1:] if isinstance(m, str) and m]
+    if served.startswith(model) and not any(served.startswith(f) for f in fallbacks):
+        return ""
+    return next((f for f in sorted(fallbacks, key=len, reverse=True) if served.startswith(f)), "")
+
+
 # What the per-model tables call the columns of blind runs not voted on yet.
 BLIND_BEFORE_VOTE = "Blind runs before the vote"
 
@@ -134,7 +149,7 @@ def usage_summarize(*, owner, period: Period) -> Usage:
         .annotate(day=TruncDate("run__created_at", tzinfo=zone))
         .values_list(
             "day", "model", "run_id", "input_tokens", "output_tokens", "reasoning_tokens", "cost",
-            "run__blind", "run__revealed_at",
+            "run__blind", "run__revealed_at", "served_model", "request_body__models",
         )
     )  # fmt: skip
     by_day: dict[date, Amounts] = defaultdict(Amounts)
@@ -142,8 +157,14 @@ def usage_summarize(*, owner, period: Period) -> Usage:
     by_cell: dict[tuple[date, str], Amounts] = defaultdict(Amounts)
     totals = Amounts()
     runs_by_day: dict[date, set[int]] = defaultdict(set)
-    for day, model, run_id, input_tokens, output_tokens, reasoning_tokens, cost, *blind in columns:
-        if blind[0] and blind[1] is None:
+    fallback_for: dict[str, set[str]] = defaultdict(set)
+    for day, model, run_id, input_tokens, output_tokens, reasoning_tokens, cost, *rest in columns:
+        blind, revealed_at, served, asked = rest
+        if fallback := serving_fallback(model, served, asked):
+            # A fallback answered: its tokens and cost are the fallback's, not the model's.
+            fallback_for[fallback].add(model)
+            model = fallback
+        if blind and revealed_at is None:
             # Per model, a blind run's tokens and cost would tell its columns apart: counted
             # in the day's totals, and under its models once they are revealed.
             model = BLIND_BEFORE_VOTE
@@ -165,7 +186,7 @@ def usage_summarize(*, owner, period: Period) -> Usage:
         period=period,
         days=[DayUsage(day, by_day.get(day) or Amounts()) for day in period.days],
         models=[
-            ModelUsage(model, amounts)
+            ModelUsage(model, amounts, tuple(sorted(fallback_for.get(model, ()))))
             for model, amounts in sorted(
                 by_model.items(), key=lambda item: (-item[1].cost, -item[1].runs, item[0])
             )

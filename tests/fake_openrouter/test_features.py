@@ -642,7 +642,7 @@ async def test_the_default_provider_is_named_in_the_response_headers_and_record(
         ({"order": ["swiftserve"], "data_collection": "deny"}, "Demo Labs"),
         ({"only": ["nearby-cloud", "demo-labs"], "zdr": True}, "Demo Labs"),
         ({"order": ["nearby-cloud"], "max_price": {"prompt": 0.12, "completion": 1}}, "Demo Labs"),
-        ({"only": ["acme-inference"]}, "acme-inference"),
+        ({"order": ["acme-inference", "swiftserve"]}, "SwiftServe"),
     ],
     ids=[
         "only",
@@ -655,7 +655,7 @@ async def test_the_default_provider_is_named_in_the_response_headers_and_record(
         "data collection denied",
         "zero data retention",
         "max price",
-        "a provider the fake does not know",
+        "a slug no endpoint has is passed over in order",
     ],
 )
 async def test_provider_preferences_choose_who_serves(client, fake, provider, served):
@@ -1083,3 +1083,13 @@ async def test_debug_echoes_the_upstream_body_first(client):
         "stream": True,
     }
     assert stream.kinds[1] == "response.created"
+
+
+async def test_only_providers_no_endpoint_has_leave_none_and_answer_404(client, fake):
+    response = await answer(client, provider={"only": ["nosuchprovider"]})
+    assert response.status_code == 404
+    assert response.json()["error"] == {
+        "code": 404,
+        "message": "No allowed providers are available for the selected model.",
+    }
+    assert fake.streams_started == 0

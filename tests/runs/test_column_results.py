@@ -58,7 +58,7 @@ def test_another_model_id_than_the_one_asked_is_pointed_out(alice):
     assert "Served by demo/swift-2026 — demo/swift was asked for" in text_of(shown(column))
 
 
-def test_reasoning_summaries_tokens_and_encrypted_reasoning_are_shown(alice):
+def test_reasoning_summaries_are_markdown_and_an_encrypted_copy_is_not_called_hidden(alice):
     column = a_column(
         alice,
         reasoning_text="**Plan**: answer briefly.",
@@ -67,8 +67,16 @@ def test_reasoning_summaries_tokens_and_encrypted_reasoning_are_shown(alice):
     )
     page = shown(column)
     assert "Reasoning · 42 tokens" in text_of(page)
-    assert "**Plan**: answer briefly." in page
+    assert "<strong>Plan</strong>: answer briefly." in page and "**Plan**" not in page
+    assert "hidden by the provider" not in text_of(page)
+    assert 'data-testid="result-reasoning-kept"' in page
+
+
+def test_encrypted_reasoning_alone_is_said_to_be_hidden(alice):
+    column = a_column(alice, reasoning_tokens=42, reasoning_encrypted=True)
+    page = shown(column)
     assert "Reasoning: present but hidden by the provider (encrypted), 42 tokens." in text_of(page)
+    assert 'data-testid="result-reasoning-kept"' not in page
 
 
 def test_tool_calls_are_pretty_json_with_a_form_for_their_results(alice):

@@ -310,3 +310,28 @@ def test_without_keys_it_says_there_is_no_credit_to_show(alice_client, alice):
 def test_the_navigation_links_to_the_usage_page(alice_client, alice):
     html = page(alice_client)
     assert '<a href="/usage/" data-testid="nav-usage">Usage</a>' in html
+
+
+def test_a_fallbacks_answer_counts_under_the_model_that_served(alice_client, alice, fake):
+    run = a_run_at(
+        alice,
+        utc(2026, 3, 9, 12),
+        ("demo/fail-provider-down", 10, 20, 0, Decimal("0.003")),
+        ("demo/swift", 5, 5, 0, Decimal("0.001")),
+    )
+    down, swift = run.columns.order_by("position")
+    down.request_body = {**down.request_body, "models": ["demo/fail-provider-down", "demo/echo"]}
+    down.served_model = "demo/echo"
+    down.save()
+    # A dated id of the model asked for is that model, not a fallback.
+    swift.request_body = {**swift.request_body, "models": ["demo/swift", "demo/echo"]}
+    swift.served_model = "demo/swift-2026-01-31"
+    swift.save()
+    usage = usage_summarize(owner=alice, period=Period(date(2026, 3, 9), date(2026, 3, 9)))
+    by_model = {row.model: row for row in usage.models}
+    assert set(by_model) == {"demo/echo", "demo/swift"}
+    assert by_model["demo/echo"].amounts.cost == Decimal("0.003")
+    assert by_model["demo/echo"].fallback_for == ("demo/fail-provider-down",)
+    assert by_model["demo/swift"].fallback_for == ()
+    html = page(alice_client, start="2026-03-09", end="2026-03-09")
+    assert "also as a fallback for demo/fail-provider-down" in html
