@@ -239,7 +239,9 @@ async def _run_cell(
         return
     run, claimed = started
     generating[cell.pk] = run.pk
-    if stop.is_set():
+    if stop.is_set() and not stop.by_server:
+        # Stopped while it was being made. (When the server stops, the run's own task
+        # hears it and ends as interrupted, to be resumed.)
         broker.stop(run.pk, STOPPED_MESSAGE)
     try:
         await _generated(run, claimed)
@@ -373,7 +375,9 @@ async def _judge(
     if run is None:
         return CheckResult("judge", rubric, passed=False, reason="The judge could not start."), None
     run, claimed = run
-    if stop.is_set():
+    if stop.is_set() and not stop.by_server:
+        # Stopped while it was being made. (When the server stops, the run's own task
+        # hears it and ends as interrupted, to be resumed.)
         broker.stop(run.pk, STOPPED_MESSAGE)
     await _generated(run, claimed)
     [column] = claimed.columns
