@@ -222,6 +222,10 @@ def _run_create(request):
     run_start(run)
     if request.htmx:
         response = render(request, f"{TEMPLATE}#run", run_context(run))
+        if run.blind:
+            # As on the run's own page, the form, which names the models, gives way to a
+            # note until the vote.
+            response.content += render(request, f"{TEMPLATE}#blind-setup", {"oob": True}).content
         response["HX-Push-Url"] = run.get_absolute_url()
         return response
     return redirect(run)

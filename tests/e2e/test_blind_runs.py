@@ -28,7 +28,9 @@ def test_a_blind_vote_reveals_the_models_and_moves_the_leaderboard(page, fake):
     results = page.get_by_test_id("result")
     expect(results.first).to_have_attribute("data-label", "A")
     expect(results.nth(1)).to_have_attribute("data-label", "B")
-    # The form above still holds the models as typed; the run below names none of them.
+    # The form, which named the models, gave way to a note, as on the run's own page.
+    expect(page.get_by_test_id("blind-setup")).to_be_visible()
+    expect(page.get_by_test_id("column-model")).to_have_count(0)
     html = page.locator("#run").inner_html()
     assert "demo/swift" not in html and "demo/echo" not in html
     assert page.locator("[data-testid=result][data-model]").count() == 0
