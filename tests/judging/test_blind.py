@@ -238,3 +238,10 @@ def test_usage_counts_a_blind_run_before_its_vote_without_naming_its_models(
     run.save(update_fields=["revealed_at"])
     page = alice_client.get("/usage/").content.decode()
     assert all(model in page for model in MODELS) and "Blind runs before the vote" not in page
+
+
+def test_a_blind_tool_call_names_no_model(asgi_server, alice_client, fake):
+    models = ("demo/tool-caller", "demo/swift")
+    run = finished(blind_run(alice_client, models))
+    page = alice_client.get(f"/runs/{run.pk}/").content.decode()
+    assert 'data-testid="tool-results"' in page and not names_anything(page, models)
