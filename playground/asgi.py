@@ -10,6 +10,7 @@ is told to end, and the server waits for their last writes.
 """
 
 import asyncio
+import contextvars
 import os
 import re
 
@@ -43,10 +44,18 @@ def build_application():
     async def application(scope, receive, send):
         if scope["type"] == "lifespan":
             await lifespan(receive, send)
-        elif scope["type"] == "http" and scope["path"].startswith(settings.STATIC_URL):
-            await static_app(scope, receive, send)
-        else:
-            await django_app(scope, receive, send)
+            return
+        static = scope["type"] == "http" and scope["path"].startswith(settings.STATIC_URL)
+        app = static_app if static else django_app
+        # Each request runs in a context of its own. The server creates a request's task
+        # in whatever context its I/O callback runs in, and that can be the context of an
+        # earlier task (CPython gh-140947, uvicorn #2167): one left by a sync view's
+        # `async_to_sync` names a thread that has since finished, and the request's sync
+        # work would fail with "CurrentThreadExecutor already quit or is broken" (seen in
+        # a browser test's static file request).
+        await asyncio.get_running_loop().create_task(
+            app(scope, receive, send), context=contextvars.Context()
+        )
 
     return application
 
