@@ -104,7 +104,7 @@ urlpatterns = [
     ),
     path(
         "evaluations/<int:evaluation_id>/share/",
-        evaluations.evaluation_share,
+        shares.evaluation_share,
         name="evaluation-share",
     ),
     path(

@@ -374,14 +374,12 @@ class ColumnChoice:
     model: str
     # Why it cannot take a follow-up, or "".
     refusal: str
-    # A blind run's before the vote: named by its label only.
-    hidden: bool = False
+    # A blind run's before the vote is named by its label only ("Model B").
+    blind_name: str = ""
 
     @property
     def label(self) -> str:
-        if self.hidden:
-            return f"Model {chr(ord('A') + self.position)}"
-        return f"Column {self.position + 1}: {self.model}"
+        return self.blind_name or f"Column {self.position + 1}: {self.model}"
 
 
 @dataclass
@@ -434,7 +432,12 @@ def follow_up_box(
         run=run,
         page_run=page_run,
         choices=[
-            ColumnChoice(column.position, column.model, continue_refusal(column), run.is_hidden)
+            ColumnChoice(
+                column.position,
+                column.model,
+                continue_refusal(column),
+                f"Model {column.label}" if run.is_hidden else "",
+            )
             for column in columns
         ],
         message=message,

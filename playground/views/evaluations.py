@@ -40,9 +40,7 @@ from playground.evaluations.report import (
     sorted_summaries,
 )
 from playground.evaluations.runner import evaluation_start, evaluation_stop
-from playground.evaluations.sharing import evaluation_share as share_create
 from playground.models import Dataset, Evaluation, Preset, Run
-from playground.presets.sharing import NotShareable
 from playground.setups.format import setup_from_run
 from playground.setups.limits import BUDGET_DECIMAL_PLACES, BUDGET_MAX_DIGITS
 from playground.setups.validation import setup_problems, setup_validate
@@ -470,21 +468,6 @@ def _outcome(result: dict) -> str:
     judge gives one for a pass too, and it is all anyone sees of why)."""
     outcome = "pass" if result["passed"] else "fail"
     return f"{outcome}: {result['reason']}" if result["reason"] else outcome
-
-
-@login_required
-def evaluation_share(request, evaluation_id: int):
-    evaluation = evaluation_for(request, evaluation_id)
-    if refused := refuse_method(request, "POST"):
-        return refused
-    try:
-        share = share_create(evaluation=evaluation)
-    except NotShareable as error:
-        messages.error(request, str(error))
-        return go_to(request, evaluation)
-    link = request.build_absolute_uri(share.get_absolute_url())
-    messages.success(request, f"Anyone with this link can open it: {link}")
-    return go_to(request, "shares")
 
 
 @login_required

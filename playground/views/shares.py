@@ -10,9 +10,11 @@ from django.utils.safestring import mark_safe
 
 from playground.core.rendering import render_markdown
 from playground.evaluations.report import shared_grid
+from playground.evaluations.sharing import evaluation_share as share_evaluation
 from playground.models import Preset, Share
 from playground.presets import sharing
 from playground.views.common import go_to, owned_run, refuse_method, untrusted_page, without_nul
+from playground.views.evaluations import evaluation_for
 
 
 def _created(request, share: Share) -> HttpResponse:
@@ -39,6 +41,19 @@ def run_share(request, run_id: int):
     except sharing.NotShareable as error:
         messages.error(request, str(error))
         return go_to(request, run)
+    return _created(request, share)
+
+
+@login_required
+def evaluation_share(request, evaluation_id: int):
+    evaluation = evaluation_for(request, evaluation_id)
+    if refused := refuse_method(request, "POST"):
+        return refused
+    try:
+        share = share_evaluation(evaluation=evaluation)
+    except sharing.NotShareable as error:
+        messages.error(request, str(error))
+        return go_to(request, evaluation)
     return _created(request, share)
 
 
