@@ -18,6 +18,8 @@ def test_a_finished_column_is_inspected_filtered_copied_and_downloaded(page, fak
     reasoner = page.locator('[data-testid=result][data-model="demo/reasoner"]')
     expect(reasoner).to_have_attribute("data-status", "done", timeout=20_000)
     expect(page.locator('[data-testid=result][data-status="done"]')).to_have_count(2)
+    # A column's end is shown before the run is written; the run's own status after.
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "done")
     run = Run.objects.get()
     column = run.columns.get(model="demo/reasoner")
 

@@ -2,6 +2,7 @@
 nothing and doubles nothing, Stop in one tab ends the run in every tab, and a run nobody
 watches any more is stopped after the grace."""
 
+import pytest
 from playwright.sync_api import expect
 
 from playground.models import Run, RunColumn
@@ -133,3 +134,52 @@ def test_closing_every_tab_stops_the_run_after_the_grace(
     [column] = RunColumn.objects.filter(run=run)
     assert column.error_message == "Stopped: no one was watching."
     assert column.output_text
+
+
+def _shown_parts(tab) -> list[list[str]]:
+    """The test ids each part of the run's view holds: its status line, then each column."""
+    return tab.evaluate(
+        """() => [document.querySelector('[data-testid=run-status]'),
+                  ...document.querySelectorAll('[data-testid=result]')].map(part =>
+             [...new Set([...part.querySelectorAll('[data-testid]')]
+               .filter(node => !node.closest('[hidden]'))
+               .map(node => node.dataset.testid))].sort())"""
+    )
+
+
+@pytest.mark.parametrize("when", ["before the first token", "mid-answer"])
+def test_right_after_stop_every_viewer_has_the_view_a_reload_shows(page, fake, when):
+    """Whenever it is stopped, the columns get their usage, inspector link and note, and
+    the run its actions, at once, in the tab that stopped and in another one."""
+    # Before: the first token would come after 20 s. Mid-answer: text is on the page.
+    fake.time_scale = 20 if when == "before the first token" else 0.5
+    page.goto("/?models=demo/slow,demo/slow")
+    page.get_by_test_id("prompt").fill("Take your time.")
+    page.get_by_test_id("run").click()
+    expect(page.get_by_test_id("result")).to_have_count(2)
+    run = Run.objects.latest("created_at")
+    other = page.context.new_page()
+    other.set_default_timeout(WAIT_MS)
+    other.goto(f"/runs/{run.pk}/")
+    expect(other.get_by_test_id("stop")).to_be_visible()
+    if when == "mid-answer":
+        expect(other.locator(LIVE_TEXT).first).not_to_be_empty()
+
+    page.keyboard.press("Escape")
+    for tab in (page, other):
+        expect(tab.get_by_test_id("run-status")).to_have_attribute("data-status", "cancelled")
+        for action in ("share-run", "rerun", "inspect-run", "delete-run"):
+            expect(tab.get_by_test_id(action)).to_be_visible()
+        for index in range(2):
+            column = tab.get_by_test_id("result").nth(index)
+            expect(column).to_have_attribute("data-status", "cancelled")
+            expect(column.get_by_test_id("result-error")).to_have_text(
+                "Stopped before the answer was complete."
+            )
+            expect(column.get_by_test_id("result-usage")).to_be_visible()
+            expect(column.get_by_test_id("inspect-column")).to_be_visible()
+    shown = {"stopped": _shown_parts(page), "watching": _shown_parts(other)}
+    other.reload()
+    expect(other.get_by_test_id("run-status")).to_have_attribute("data-status", "cancelled")
+    reloaded = _shown_parts(other)
+    assert shown == {"stopped": reloaded, "watching": reloaded}
