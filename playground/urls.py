@@ -54,6 +54,7 @@ urlpatterns = [
         name="column-continue",
     ),
     path("runs/<int:run_id>/rerun/", runs.run_rerun, name="run-rerun"),
+    path("runs/<int:run_id>/start-over/", runs.run_start_over, name="run-start-over"),
     path("runs/<int:run_id>/vote/", judging.run_vote_view, name="run-vote"),
     path("runs/<int:run_id>/reveal/", judging.run_reveal_view, name="run-reveal"),
     path("runs/<int:run_id>/diff/", diff.run_diff, name="run-diff"),

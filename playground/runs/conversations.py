@@ -206,6 +206,29 @@ def tool_results_create(
     )
 
 
+def turn_again(
+    *, run: Run, connection: Connection, catalog: Iterable[ModelInfo] | None = None
+) -> Run:
+    """`run`, a later turn of its conversation, made again beside it: each column sends
+    the input it sent (its conversation so far, then this turn's message or tool
+    results) to the same model, as a new turn that continues the same earlier columns.
+    Raises ContinuationRefused when an earlier turn it continues was deleted, and as
+    `_run_continue` does for the budget."""
+    columns = list(run.columns.without_stream_record().select_related("previous"))
+    if run.parent is None or any(column.previous is None for column in columns):
+        raise ContinuationRefused(
+            "The turn this one continues was deleted, so it cannot be made again: "
+            "Start over runs the conversation's first prompt again."
+        )
+    turns = []
+    for column in columns:
+        sent = (column.request_body or {}).get("input")
+        turns.append((column.previous, sent if isinstance(sent, list) else []))
+    return _run_continue(
+        run=run.parent, turns=turns, prompt=run.prompt, connection=connection, catalog=catalog
+    )
+
+
 def _run_continue(
     *,
     run: Run,
@@ -220,9 +243,9 @@ def _run_continue(
     Given the catalog, each column's worst case is estimated from its request (the whole
     conversation is sent again, so a turn costs more than the one before), and the turn
     is held to the run's budget: ContinuationRefused, saving nothing, when over it."""
-    if run.is_hidden and [earlier.position for earlier, _ in turns] != list(
-        range(run.columns.count())
-    ):
+    if run.is_hidden and [(earlier.run_id, earlier.position) for earlier, _ in turns] != [
+        (run.pk, position) for position in range(run.columns.count())
+    ]:
         # Each column keeps its label from turn to turn only when every column goes on.
         raise ContinuationRefused(
             "A blind run's follow-up goes to every column, and every one can take it. "
@@ -332,6 +355,27 @@ def conversation_of(run: Run, columns: Sequence[RunColumn]) -> Conversation:
     """The conversation around `run` (whose `columns` are loaded already), with the box
     that follows up its latest turn."""
     conversation = Conversation(run=run, columns=list(columns))
+    conversation.earlier = earlier_turns(run)
+    # Only a finished run can have been continued.
+    frontier = [run.pk] if run.is_finished else []
+    for _ in range(MAX_TURNS if frontier else 0):
+        found = list(Run.objects.filter(parent__in=frontier, owner_id=run.owner_id))
+        if not found:
+            break
+        conversation.later.extend(found)
+        frontier = [later.pk for later in found]
+    latest, latest_columns, earlier = run, list(columns), conversation.earlier
+    if conversation.later:
+        conversation.later.sort(key=lambda later: (later.created_at, later.pk))
+        latest = conversation.later[-1]
+        latest_columns = list(latest.columns.without_stream_record())
+        earlier = earlier_turns(latest)
+    conversation.box = follow_up_box(latest, latest_columns, page_run=run, earlier=earlier)
+    return conversation
+
+
+def earlier_turns(run: Run) -> list[Turn]:
+    """The turns before `run` in its conversation, oldest first (at most MAX_TURNS)."""
     ancestors: list[Run] = []
     parent_id = run.parent_id
     while parent_id is not None and len(ancestors) < MAX_TURNS:
@@ -341,41 +385,73 @@ def conversation_of(run: Run, columns: Sequence[RunColumn]) -> Conversation:
         ancestors.append(parent)
         parent_id = parent.parent_id
     ancestors.reverse()
-    if ancestors:
-        by_run: dict[int, list[RunColumn]] = {}
-        for column in RunColumn.objects.filter(
-            run__in=[a.pk for a in ancestors]
-        ).without_stream_record():
-            by_run.setdefault(column.run_id, []).append(column)
-        conversation.earlier = [
-            Turn(number=number, run=ancestor, columns=by_run.get(ancestor.pk, []))
-            for number, ancestor in enumerate(ancestors, start=1)
-        ]
-    # Only a finished run can have been continued.
-    frontier = [run.pk] if run.is_finished else []
-    for _ in range(MAX_TURNS if frontier else 0):
-        found = list(Run.objects.filter(parent__in=frontier, owner_id=run.owner_id))
-        if not found:
-            break
-        conversation.later.extend(found)
-        frontier = [later.pk for later in found]
-    latest, latest_columns = run, list(columns)
-    if conversation.later:
-        conversation.later.sort(key=lambda later: (later.created_at, later.pk))
-        latest = conversation.later[-1]
-        latest_columns = list(latest.columns.without_stream_record())
-    conversation.box = follow_up_box(latest, latest_columns, page_run=run)
-    return conversation
+    if not ancestors:
+        return []
+    by_run: dict[int, list[RunColumn]] = {}
+    for column in RunColumn.objects.filter(
+        run__in=[a.pk for a in ancestors]
+    ).without_stream_record():
+        by_run.setdefault(column.run_id, []).append(column)
+    return [
+        Turn(number=number, run=ancestor, columns=by_run.get(ancestor.pk, []))
+        for number, ancestor in enumerate(ancestors, start=1)
+    ]
+
+
+# Each column's conversation is its own: a follow-up sent to some columns leaves the
+# others where they were, and the next turn can continue them from there.
+
+
+@dataclass(frozen=True)
+class Thread:
+    """One column's conversation as far as it went on the way to a run: `column`, its
+    latest column, of turn `turn`; `start` orders the threads by where each began (its
+    first turn, then its column's position there)."""
+
+    column: RunColumn
+    turn: int
+    start: tuple[int, int]
+
+
+def conversation_threads(
+    run: Run, columns: Sequence[RunColumn], earlier: Sequence[Turn]
+) -> list[Thread]:
+    """Every thread of the conversation on the way to `run` (whose `columns` and
+    `earlier` turns are read already): one per column of `run`, then one per column of
+    an earlier turn that no later turn on the way went on from; in the order they began.
+    Reads nothing from the database. A blind run's turns continue every column, so its
+    threads are its columns."""
+    number = len(earlier) + 1
+    starts: dict[int, tuple[int, int]] = {}
+    latest: dict[tuple[int, int], Thread] = {}
+    for turn in [] if run.is_hidden else earlier:
+        for column in sorted(turn.columns, key=lambda column: column.position):
+            start = starts.get(column.previous_id, (turn.number, column.position))
+            starts[column.pk] = start
+            latest[start] = Thread(column, turn.number, start)
+    for column in columns:
+        start = starts.get(column.previous_id, (number, column.position))
+        latest[start] = Thread(column, number, start)
+    return sorted(latest.values(), key=lambda thread: thread.start)
 
 
 @dataclass(frozen=True)
 class ColumnChoice:
+    """One thread the follow-up box can send to: `position` is its place among the
+    threads, from 0 (a column's position when every column went on together)."""
+
     position: int
-    model: str
+    column: RunColumn
     # Why it cannot take a follow-up, or "".
     refusal: str
     # A blind run's before the vote is named by its label only ("Model B").
     blind_name: str = ""
+    # The turn its column answered in, when earlier than the box's run.
+    behind_turn: int | None = None
+
+    @property
+    def model(self) -> str:
+        return self.column.model
 
     @property
     def label(self) -> str:
@@ -408,6 +484,11 @@ class FollowUpBox:
         return [choice for choice in self.choices if choice.refusal]
 
     @property
+    def behind(self) -> list[ColumnChoice]:
+        """The threads the latest turn did not continue, which go on from an earlier one."""
+        return [choice for choice in self.choices if choice.behind_turn is not None]
+
+    @property
     def waiting(self) -> bool:
         """The latest turn has not finished: nothing to continue from yet."""
         return not self.run.is_finished
@@ -423,22 +504,26 @@ def follow_up_box(
     columns: Sequence[RunColumn],
     *,
     page_run: Run,
+    earlier: Sequence[Turn] = (),
     message: str = "",
     selected: str = "all",
     errors: Sequence[str] = (),
 ) -> FollowUpBox:
-    """The follow-up form for `run` and its `columns`; reads no more from the database."""
+    """The follow-up form for `run`, its `columns` and its `earlier` turns: one choice
+    per thread of the conversation. Reads no more from the database."""
+    threads = conversation_threads(run, columns, earlier)
     return FollowUpBox(
         run=run,
         page_run=page_run,
         choices=[
             ColumnChoice(
-                column.position,
-                column.model,
-                continue_refusal(column),
-                f"Model {column.label}" if run.is_hidden else "",
+                position,
+                thread.column,
+                continue_refusal(thread.column),
+                f"Model {thread.column.label}" if run.is_hidden else "",
+                thread.turn if thread.column.run_id != run.pk else None,
             )
-            for column in columns
+            for position, thread in enumerate(threads)
         ],
         message=message,
         selected=selected,

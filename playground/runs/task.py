@@ -27,7 +27,7 @@ from playground.models import Run, RunColumn
 from playground.openrouter import OpenRouterClient, OpenRouterError
 from playground.runs import redis_relay, run_loop
 from playground.runs.column_view import ColumnView
-from playground.runs.conversations import follow_up_box
+from playground.runs.conversations import Turn, earlier_turns, follow_up_box
 from playground.runs.lifecycle import (
     column_apply,
     columns_save_generation,
@@ -57,11 +57,14 @@ def run_start(run: Run) -> None:
 
 @dataclass
 class Claimed:
-    """A run claimed to generate: its log, its columns and the connection they use."""
+    """A run claimed to generate: its log, its columns and the connection they use, and
+    its conversation's earlier turns (its follow-up box, at the end, offers their
+    columns that it does not continue)."""
 
     live: LiveRun
     columns: list[RunColumn]
     connection: Connection
+    earlier: list[Turn]
 
 
 def _claim_and_start(run: Run) -> None:
@@ -106,7 +109,7 @@ def run_claim(run: Run) -> Claimed | None:
         run_fail(run, columns, message=message)
         _abandon(live)
         return None
-    return Claimed(live, columns, connection)
+    return Claimed(live, columns, connection, earlier_turns(run) if run.parent_id else [])
 
 
 def _abandon(live: LiveRun) -> None:
@@ -151,10 +154,16 @@ def render_result(
     )
 
 
-def render_done(run: Run, columns: list[RunColumn], *, csrf_token: str) -> str:
+def render_done(
+    run: Run, columns: list[RunColumn], *, csrf_token: str, earlier: list[Turn] | None = None
+) -> str:
     """The final status (with a blind run's vote), and the follow-up box swapped in below
     the answers."""
-    box = follow_up_box(run, columns, page_run=run) if run.is_finished else None
+    box = (
+        follow_up_box(run, columns, page_run=run, earlier=earlier or [])
+        if run.is_finished
+        else None
+    )
     return render_to_string(
         "playground/run/done.html",
         {
@@ -208,7 +217,7 @@ async def run_generate(
     evaluation's cells. `saved` is set once every column has ended and the run is
     written, before the generation records are looked up (which takes OpenRouter a few
     seconds): what a caller waiting on the answers alone needs."""
-    live, columns, connection = claimed.live, claimed.columns, claimed.connection
+    live, connection = claimed.live, claimed.connection
     try:
         if redis_relay.enabled():
             mirror = redis_relay.Mirror(run.pk, live.csrf_placeholder, find=broker.get)
@@ -219,7 +228,11 @@ async def run_generate(
                 # The run goes on for this process's viewers; others cannot follow it.
                 logger.exception("Run %s could not be mirrored to Redis", run.pk)
         await _generate(
-            run, columns, connection, live, retry_rate_limits=retry_rate_limits, saved=saved
+            run,
+            claimed,
+            client=get_client(connection),
+            retry_rate_limits=retry_rate_limits,
+            saved=saved,
         )
     except Exception:
         logger.exception("The task of run %s failed", run.pk)
@@ -232,14 +245,13 @@ async def run_generate(
 
 async def _generate(
     run: Run,
-    columns: list[RunColumn],
-    connection: Connection,
-    live: LiveRun,
+    claimed: Claimed,
     *,
+    client: OpenRouterClient,
     retry_rate_limits: bool,
     saved: asyncio.Event | None,
 ) -> None:
-    client = get_client(connection)
+    live, columns, connection = claimed.live, claimed.columns, claimed.connection
     csrf_token = live.csrf_placeholder
     interrupt = live.interrupt
     publish = live.publish
@@ -309,7 +321,8 @@ async def _generate(
             await _generations(lookups, by_position, interrupt, publish, hidden=run.is_hidden)
     finally:
         forget()
-    publish(sse_event("done", render_done(run, columns, csrf_token=csrf_token)))
+    done = render_done(run, columns, csrf_token=csrf_token, earlier=claimed.earlier)
+    publish(sse_event("done", done))
 
 
 async def _generations(lookups, by_position, interrupt, publish, *, hidden: bool) -> None:

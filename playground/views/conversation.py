@@ -14,7 +14,7 @@ from playground.models import Run, RunColumn
 from playground.runs.column_view import ColumnView
 from playground.runs.conversations import (
     ContinuationRefused,
-    continue_refusal,
+    earlier_turns,
     follow_up_box,
     follow_up_check,
     follow_up_create,
@@ -49,24 +49,37 @@ def run_follow_up(request, run_id: int):
     if refused := refuse_method(request, "POST"):
         return refused
     columns = list(run.columns.all())
+    earlier = earlier_turns(run)
     message = without_nul(request.POST.get("message", ""))
     selected = request.POST.get("column", "all")
     page_run = _page_run(request, run)
 
-    def again(error: str, status: int = 200) -> HttpResponse:
-        box = follow_up_box(
-            run, columns, page_run=page_run, message=message, selected=selected, errors=[error]
+    def box(errors=()):
+        return follow_up_box(
+            run,
+            columns,
+            page_run=page_run,
+            earlier=earlier,
+            message=message,
+            selected=selected,
+            errors=errors,
         )
-        return _form_again(request, "playground/run/follow_up.html", {"box": box}, status)
+
+    def again(error: str, status: int = 200) -> HttpResponse:
+        context = {"box": box([error])}
+        return _form_again(request, "playground/run/follow_up.html", context, status)
 
     if not run.is_finished:
         return again("This run has not finished yet: wait for it, then follow up.", 400)
+    # One column per thread of the conversation: a column the latest turns did not
+    # continue goes on from the turn it last answered in.
+    choices = box().choices
     if selected == "all":
-        chosen = [column for column in columns if not continue_refusal(column)]
+        chosen = [choice.column for choice in choices if not choice.refusal]
         if not chosen:
             return again("No column of this run can be continued.", 400)
     else:
-        chosen = [column for column in columns if str(column.position) == selected]
+        chosen = [choice.column for choice in choices if str(choice.position) == selected]
         if not chosen:
             return again("Choose a column of this run to send the message to.", 400)
     return _next_turn(

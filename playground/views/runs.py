@@ -13,6 +13,7 @@ from playground.core.crypto import KeyUnavailable
 from playground.judging.blind import setup_unordered
 from playground.models import Run, RunColumn
 from playground.presets.versions import preset_create
+from playground.runs.conversations import ContinuationRefused, earlier_turns, turn_again
 from playground.runs.lifecycle import (
     BudgetExceeded,
     run_create,
@@ -104,7 +105,19 @@ def run_list(request):
 
 @login_required
 def run_rerun(request, run_id: int):
-    """A new run with the same setup, with the same key if it still exists."""
+    """The run again: a later turn of a conversation is made again with the conversation
+    so far (a new turn beside it), a first turn is started over."""
+    return _again(request, run_id, start_over=False)
+
+
+@login_required
+def run_start_over(request, run_id: int):
+    """The conversation's first turn again, as a new run of its setup."""
+    return _again(request, run_id, start_over=True)
+
+
+def _again(request, run_id: int, *, start_over: bool):
+    """A new run like `run_id`, with the same key if it still exists."""
     run = owned_run(request, run_id)
     if refused := refuse_method(request, "POST"):
         return refused
@@ -125,11 +138,21 @@ def run_rerun(request, run_id: int):
         response.status_code = 429
         response["Retry-After"] = str(refusal.retry_after)
         return response
-    setup, errors = setup_validate(setup_from_run(run))
+    # The catalog prices the run's estimate, which its budget (if it has one) is held to.
+    if run.parent_id is not None and not start_over:
+        try:
+            again = turn_again(run=run, connection=connection, catalog=catalog_models(request.user))
+        except ContinuationRefused as refused:
+            messages.error(request, str(refused))
+            return go_to(request, run)
+        run_start(again)
+        return go_to(request, again)
+    # Started over from the conversation's first turn (the turn itself when it is one).
+    first = next(iter(earlier_turns(run)), None)
+    setup, errors = setup_validate(setup_from_run(first.run if first else run))
     if setup is None:
         messages.error(request, f"This run's setup cannot run again: {setup_problems(errors)}")
         return go_to(request, run)
-    # The catalog prices the run's estimate, which its budget (if it has one) is held to.
     try:
         again = run_create(
             owner=request.user,

@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404
 
 from playground.core.request_thread import release_request_thread
 from playground.models import Run, RunColumn
+from playground.runs.conversations import Turn, earlier_turns
 from playground.runs.lifecycle import run_interrupt_abandoned
 from playground.runs.live import LiveRun
 from playground.runs.redis_relay import RemoteRun
@@ -44,6 +45,7 @@ class _Opening:
     # For the forms in the finished columns (tool results) and the follow-up box.
     csrf_token: str
     columns: list[RunColumn] | None = None
+    earlier: list[Turn] | None = None
 
 
 async def run_stream(request, run_id: int) -> HttpResponse:
@@ -58,7 +60,9 @@ async def run_stream(request, run_id: int) -> HttpResponse:
     if opening.live is not None:
         content = _follow(opening.live, opening.after, opening.csrf_token)
     else:
-        content = _replay(opening.run, opening.columns, csrf_token=opening.csrf_token)
+        content = _replay(
+            opening.run, opening.columns, csrf_token=opening.csrf_token, earlier=opening.earlier
+        )
     response = StreamingHttpResponse(content, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     # Tells nginx and similar proxies not to buffer the stream.
@@ -85,7 +89,7 @@ def _open(request, run_id: int) -> _Opening | HttpResponse:
             run_interrupt_abandoned(run)
         run.refresh_from_db()
         columns = list(run.columns.without_stream_record())
-        return _Opening(run, None, 0, csrf_token, columns)
+        return _Opening(run, None, 0, csrf_token, columns, earlier_turns(run))
     return _Opening(run, live, _last_event_id(request), csrf_token)
 
 
@@ -111,22 +115,24 @@ async def _follow(live: LiveRun | RemoteRun, after: int, csrf_token: str) -> Asy
     if not sent and after == 0:
         # Closed without a task ever filling it (the run could not start): what the
         # database holds is the run.
-        run, columns = await sync_to_async(_stored, thread_sensitive=False)(live.run_id)
-        async for chunk in _replay(run, columns, csrf_token=csrf_token):
+        run, columns, earlier = await sync_to_async(_stored, thread_sensitive=False)(live.run_id)
+        async for chunk in _replay(run, columns, csrf_token=csrf_token, earlier=earlier):
             yield chunk
 
 
-def _stored(run_id: int) -> tuple[Run, list[RunColumn]]:
+def _stored(run_id: int) -> tuple[Run, list[RunColumn], list[Turn]]:
     try:
         run = Run.objects.get(pk=run_id)
-        return run, list(run.columns.without_stream_record())
+        return run, list(run.columns.without_stream_record()), earlier_turns(run)
     finally:
         release_connections()
 
 
-async def _replay(run: Run, columns: list[RunColumn], *, csrf_token: str) -> AsyncIterator[bytes]:
+async def _replay(
+    run: Run, columns: list[RunColumn], *, csrf_token: str, earlier: list[Turn] = ()
+) -> AsyncIterator[bytes]:
     for column in columns:
         yield sse_event(
             f"c{column.position}-end", render_result(run, column, csrf_token=csrf_token)
         )
-    yield sse_event("done", render_done(run, columns, csrf_token=csrf_token))
+    yield sse_event("done", render_done(run, columns, csrf_token=csrf_token, earlier=earlier or []))

@@ -63,6 +63,22 @@ def test_a_tool_call_is_answered_and_the_column_continues(page, alice, fake):
     sent = RunColumn.objects.get(run=follow_up).request_body["input"]
     assert [item["type"] for item in sent] == ["message", "function_call", "function_call_output"]
 
+    # Run again makes this turn again, with the same results, not turn 1's tool call.
+    page.get_by_test_id("rerun").click()
+    expect(page).not_to_have_url(follow_up.get_absolute_url())
+    again = Run.objects.exclude(pk=follow_up.pk).get(parent=run)
+    expect(page).to_have_url(f"{page.url.split('/runs/')[0]}/runs/{again.pk}/")
+    expect(column(page, 0)).to_have_attribute("data-status", "done")
+    expect(column(page, 0).get_by_test_id("result-output")).to_contain_text("light rain")
+    expect(column(page, 0).get_by_test_id("tool-call")).to_have_count(0)
+    expect(page.get_by_test_id("this-turn")).to_contain_text("Tool results")
+    assert RunColumn.objects.get(run=again).request_body["input"] == sent
+    # Start over is the other action: turn 1 again, which asks for the tool call again.
+    page.get_by_test_id("start-over").click()
+    expect(page.get_by_test_id("this-turn")).to_have_count(0)
+    expect(column(page, 0).get_by_test_id("tool-call")).to_have_count(1)
+    assert Run.objects.latest("created_at").parent is None
+
 
 def test_structured_output_is_checked_against_the_schema(page, alice, fake):
     run = a_run_sending(

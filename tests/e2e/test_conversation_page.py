@@ -71,11 +71,25 @@ def test_a_two_turn_conversation_in_two_columns(page, fake):
     assert only.model == "demo/echo"
     assert len(only.request_body["input"]) == 5
 
+    # demo/swift, left at turn 2, can still go on: the box that came with the end says so.
+    box = page.get_by_test_id("follow-up-form")
+    expect(box.get_by_test_id("follow-up-behind")).to_contain_text(
+        "Column 1: demo/swift last answered in turn 2"
+    )
+    box.get_by_test_id("follow-up-message").fill("Both of you again.")
+    box.get_by_test_id("follow-up-send").click()
+    expect(page.get_by_test_id("result")).to_have_count(2)
+    wait_until_finished(page, models)
+    fourth = Run.objects.get(parent=third)
+    swift = fourth.columns.get(model="demo/swift")
+    assert swift.previous.run_id == second.pk and len(swift.request_body["input"]) == 5
+    assert len(fourth.columns.get(model="demo/echo").request_body["input"]) == 7
+
     # The first turn's page offers to go on from the latest turn.
     page.goto(first.get_absolute_url())
     expect(page.get_by_test_id("later-turns")).to_contain_text(f"run {second.pk}")
     expect(page.get_by_test_id("follow-up-form")).to_contain_text(
-        f"Continues the latest turn of this conversation, run {third.pk}"
+        f"Continues the latest turn of this conversation, run {fourth.pk}"
     )
 
 

@@ -459,3 +459,161 @@ def test_tool_results_over_the_run_s_budget_are_refused(alice_client, alice, fak
     assert response.status_code == 400
     assert "over its budget" in response.content.decode()
     assert not Run.objects.filter(parent=run).exists()
+
+
+# Run again on a later turn makes that turn again; Start over makes the first one again.
+
+
+def a_tool_results_turn(alice_client, alice):
+    run, _ = a_tool_call_run(alice)
+    alice_client.post(reverse("column-continue", args=[run.pk, 0]), {"output": ["Rain, 9 °C"]})
+    return run, finish(the_next_run(run), {"text": "It rains in Oslo.", "message_id": "msg_8"})
+
+
+def test_run_again_on_a_tool_results_turn_sends_the_same_results_again(alice_client, alice):
+    run, turn2 = a_tool_results_turn(alice_client, alice)
+    [sent] = turn2.columns.all()
+
+    response = alice_client.post(reverse("run-rerun", args=[turn2.pk]))
+
+    again = Run.objects.exclude(pk=turn2.pk).get(parent=run)
+    assert response.status_code == 302 and response["Location"] == again.get_absolute_url()
+    assert again.prompt == "Tool results: get_weather"
+    [column] = again.columns.all()
+    assert column.previous == run.columns.get() and column.model == "demo/tool-caller"
+    assert column.request_body == sent.request_body
+    assert column.request_body["input"][-1] == {
+        "type": "function_call_output",
+        "call_id": "call_1",
+        "output": "Rain, 9 °C",
+    }
+    # Its page shows it as the same turn of the same conversation.
+    page = render_to_string("playground/compare.html#run", run_context(again))
+    assert "Turn 1 · What is the weather in Oslo?" in page
+    assert "Turn 2" in page and "Rain, 9 °C" in page.split('data-testid="this-turn"')[1]
+
+
+def test_run_again_on_a_follow_up_turn_repeats_it_in_every_column_it_went_to(alice_client, alice):
+    run, _, _ = a_two_column_run(alice)
+    alice_client.post(reverse("run-follow-up", args=[run.pk]), {"message": "How long is it?"})
+    turn2 = finish(the_next_run(run), {"text": "Long.", "message_id": "a"}, {"text": "b"})
+
+    alice_client.post(reverse("run-rerun", args=[turn2.pk]))
+
+    again = Run.objects.exclude(pk=turn2.pk).get(parent=run)
+    assert again.prompt == "How long is it?"
+    pairs = [(c.previous.position, c.request_body) for c in again.columns.order_by("position")]
+    assert pairs == [(c.previous.position, c.request_body) for c in turn2.columns.all()]
+
+
+def test_start_over_runs_the_first_prompt_again_as_a_conversation_of_its_own(alice_client, alice):
+    _run, turn2 = a_tool_results_turn(alice_client, alice)
+
+    alice_client.post(reverse("run-start-over", args=[turn2.pk]))
+
+    fresh = Run.objects.latest("created_at")
+    assert fresh.parent is None and fresh.prompt == "What is the weather in Oslo?"
+    [column] = fresh.columns.all()
+    assert column.previous is None
+    assert column.request_body["input"] == [user("What is the weather in Oslo?")]
+
+
+def test_a_turn_offers_both_actions_and_a_first_turn_run_again_alone(alice_client, alice):
+    run, turn2 = a_tool_results_turn(alice_client, alice)
+    first = render_to_string("playground/compare.html#run", run_context(run))
+    later = render_to_string("playground/compare.html#run", run_context(turn2))
+    assert ">Run again</button>" in first and "start-over" not in first
+    assert ">Run this turn again</button>" in later
+    assert ">Start over from turn 1</button>" in later
+    assert f'hx-post="/runs/{turn2.pk}/start-over/"' in later
+
+
+def test_a_turn_whose_earlier_column_is_gone_says_so_and_makes_nothing(alice_client, alice):
+    _run, turn2 = a_tool_results_turn(alice_client, alice)
+    RunColumn.objects.filter(run=turn2).update(previous=None)
+
+    response = alice_client.post(reverse("run-rerun", args=[turn2.pk]), follow=True)
+
+    assert Run.objects.count() == 2
+    assert "The turn this one continues was deleted" in response.content.decode()
+
+
+def test_a_turn_whose_earlier_turn_was_deleted_is_where_its_conversation_starts(
+    alice_client, alice
+):
+    run, turn2 = a_tool_results_turn(alice_client, alice)
+    run.delete()
+
+    alice_client.post(reverse("run-rerun", args=[turn2.pk]))
+
+    fresh = Run.objects.exclude(pk=turn2.pk).get()
+    assert fresh.parent is None and fresh.columns.get().previous is None
+
+
+# Each column's conversation is its own: a follow-up to one column leaves the others
+# continuable from where they were.
+
+
+def a_turn_to_the_second_column(alice_client, alice):
+    run, _, _ = a_two_column_run(alice)
+    alice_client.post(
+        reverse("run-follow-up", args=[run.pk]), {"message": "Shorter.", "column": "1"}
+    )
+    return run, finish(the_next_run(run), {"text": "Short.", "message_id": "msg_e2"})
+
+
+def test_after_a_follow_up_to_one_column_the_other_can_still_be_continued(alice_client, alice):
+    run, turn2 = a_turn_to_the_second_column(alice_client, alice)
+
+    page = render_to_string("playground/compare.html#run", run_context(turn2))
+
+    box = page.split('data-testid="follow-up-form"')[1]
+    assert '<option value="0">Column 1: demo/swift (from turn 1)</option>' in box
+    assert '<option value="1">Column 2: demo/echo</option>' in box
+    assert "Every column (2)" in box
+    assert (
+        "Column 1: demo/swift last answered in turn 1: it goes on from there, without the "
+        "messages the other columns had since."
+    ) in box
+    # Turn 1's page offers the same, continuing the latest turn.
+    assert '<option value="0">Column 1: demo/swift (from turn 1)</option>' in render_to_string(
+        "playground/compare.html#run", run_context(run)
+    )
+
+
+def test_a_follow_up_to_every_column_continues_each_from_its_own_last_answer(alice_client, alice):
+    run, turn2 = a_turn_to_the_second_column(alice_client, alice)
+
+    alice_client.post(reverse("run-follow-up", args=[turn2.pk]), {"message": "Thanks!"})
+
+    turn3 = the_next_run(turn2)
+    swift, echo = turn3.columns.order_by("position")
+    assert swift.previous == run.columns.get(position=0)
+    assert swift.request_body["input"] == [
+        user("Name a river."),
+        assistant("msg_s1", "The Nile."),
+        user("Thanks!"),
+    ]
+    assert echo.previous == turn2.columns.get()
+    assert echo.request_body["input"] == [
+        user("Name a river."),
+        assistant("msg_e1", "Name a river."),
+        user("Shorter."),
+        assistant("msg_e2", "Short."),
+        user("Thanks!"),
+    ]
+    # Sent to the one left behind alone, by its place in the box.
+    alice_client.post(
+        reverse("run-follow-up", args=[turn2.pk]), {"message": "Go on.", "column": "0"}
+    )
+    [alone] = Run.objects.exclude(pk=turn3.pk).get(parent=turn2).columns.all()
+    assert alone.model == "demo/swift" and alone.previous == run.columns.get(position=0)
+
+
+def test_once_every_column_went_on_together_none_is_behind(alice_client, alice):
+    _run, turn2 = a_turn_to_the_second_column(alice_client, alice)
+    alice_client.post(reverse("run-follow-up", args=[turn2.pk]), {"message": "Thanks!"})
+    turn3 = finish(the_next_run(turn2), {"text": "x", "message_id": "m1"}, {"text": "y"})
+    page = render_to_string("playground/compare.html#run", run_context(turn3))
+    assert "(from turn" not in page and "follow-up-behind" not in page
+    assert '<option value="0">Column 1: demo/swift</option>' in page

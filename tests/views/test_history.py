@@ -145,7 +145,7 @@ def test_run_actions_need_the_csrf_token(alice, fake):
     run = a_finished_run(alice)
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(alice)
-    for path in ("rerun", "delete", "save-preset", "share"):
+    for path in ("rerun", "start-over", "delete", "save-preset", "share"):
         assert strict.post(f"/runs/{run.pk}/{path}/").status_code == 403
     assert Run.objects.count() == 1 and not Preset.objects.exists() and not Share.objects.exists()
     response = strict.post("/runs/", {"prompt": "x", "models": ["demo/swift"]})

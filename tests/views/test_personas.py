@@ -132,6 +132,7 @@ class Route:
 ROUTES = [
     Route("run-detail", "/runs/{run}/", {"GET": (200, False)}),
     Route("run-rerun", "/runs/{run}/rerun/", {"POST": (302, True)}),
+    Route("run-start-over", "/runs/{run}/start-over/", {"POST": (302, True)}),
     # Not a blind run: the vote and the reveal are refused, and change nothing.
     Route("run-vote", "/runs/{run}/vote/", {"POST": (302, False)}, {"choice": "A"}),
     Route("run-reveal", "/runs/{run}/reveal/", {"POST": (302, False)}),
