@@ -123,6 +123,35 @@ def _serve(model: dict[str, Any], body: dict[str, Any], plan: Plan) -> Route | R
     return Route(model, scenario, provider, plan)
 
 
+def model_endpoints(model: dict[str, Any]) -> list[dict[str, Any]]:
+    """The model's endpoints as `GET /models/{author}/{slug}/endpoints` lists them: one
+    per demo provider, priced by its factor over the catalog's prices."""
+    prompt, completion = prices(model)
+    top = model.get("top_provider") or {}
+    return [
+        {
+            "name": f"{provider.name} | {model['id']}",
+            "model_id": model["id"],
+            "model_name": model.get("name", model["id"]),
+            "context_length": model.get("context_length"),
+            "pricing": {
+                "prompt": str(prompt * provider.price_factor),
+                "completion": str(completion * provider.price_factor),
+            },
+            "provider_name": provider.name,
+            "tag": provider.slug,
+            "quantization": None,
+            "max_completion_tokens": top.get("max_completion_tokens"),
+            "max_prompt_tokens": None,
+            "supported_parameters": list(model.get("supported_parameters") or []),
+            "status": 0,
+            "uptime_last_30m": 100,
+            "supports_implicit_caching": False,
+        }
+        for provider in PROVIDERS
+    ]
+
+
 def _supports(model: dict[str, Any], *parameters: str) -> bool:
     return bool(set(parameters) & set(model.get("supported_parameters") or []))
 

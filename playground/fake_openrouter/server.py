@@ -11,12 +11,12 @@ from typing import Any
 import httpx
 
 from .adapters import ASGIApp, FakeTransport
-from .catalog import BENCH_CATALOG, CATALOG
+from .catalog import BENCH_CATALOG, CATALOG, find_model
 from .features import plan_of
 from .generation import Generation
 from .messages import EventStream, FakeRequest, FakeResponse, RecordedRequest
 from .prompts import input_tokens, prompt_of
-from .routing import Route, route
+from .routing import Route, model_endpoints, route
 from .scenarios import USER_ID, Performance, Refusal, play
 from .validation import Problem, request_problem
 from .wire import error_envelope, json_bytes
@@ -28,6 +28,21 @@ KEY_LIMIT = Decimal(25)
 # scale 1: until then it answers 404, as OpenRouter does.
 GENERATION_RECORD_DELAY = 0.5
 _MODELS_ROUTE = ("GET", "/api/v1/models")
+_ENDPOINTS_PREFIX = "/api/v1/models/"
+_ENDPOINTS_SUFFIX = "/endpoints"
+
+
+def _is_endpoints_path(route: tuple[str, str]) -> bool:
+    """`GET /api/v1/models/{author}/{slug}/endpoints`, with the model id in its middle."""
+    method, path = route
+    middle = path.removeprefix(_ENDPOINTS_PREFIX).removesuffix(_ENDPOINTS_SUFFIX)
+    return (
+        method == "GET"
+        and path.startswith(_ENDPOINTS_PREFIX)
+        and path.endswith(_ENDPOINTS_SUFFIX)
+        and middle.count("/") >= 1
+    )
+
 
 _CORS = [
     ("access-control-allow-origin", "*"),
@@ -89,6 +104,8 @@ class FakeOpenRouter:
         self.requests.append(RecordedRequest.of(request))
         route = (request.method, request.path.rstrip("/"))
         endpoint = self._routes.get(route)
+        if endpoint is None and _is_endpoints_path(route):
+            endpoint = self._endpoints
         if endpoint is None:
             return _json(404, error_envelope(404, "Not Found"))
         key = _bearer_key(request.headers)
@@ -195,6 +212,17 @@ class FakeOpenRouter:
     async def _models(self, request: FakeRequest, key: str) -> FakeResponse:
         catalog = self.catalog
         return _json(200, {"data": catalog, "total_count": len(catalog), "links": {"next": None}})
+
+    async def _endpoints(self, request: FakeRequest, key: str) -> FakeResponse:
+        """`GET /api/v1/models/{author}/{slug}/endpoints`: who serves the model."""
+        path = request.path.rstrip("/")
+        model_id = path.removeprefix(_ENDPOINTS_PREFIX).removesuffix(_ENDPOINTS_SUFFIX)
+        model = find_model(model_id, bench=self.bench_models)
+        if model is None:
+            return _json(404, error_envelope(404, "No endpoints found for this model."))
+        fields = ("id", "name", "created", "description", "architecture")
+        data = {name: model.get(name) for name in fields}
+        return _json(200, {"data": {**data, "endpoints": model_endpoints(model)}})
 
     async def _key(self, request: FakeRequest, key: str) -> FakeResponse:
         spent = self._spent[key]

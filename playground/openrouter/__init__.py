@@ -6,7 +6,7 @@ is a section of that document, and the labels of recorded evidence (R02, X3, OAP
 listed in its §0.
 """
 
-from .catalog import ModelInfo, parse_models
+from .catalog import ModelEndpoint, ModelInfo, parse_endpoints, parse_models
 from .client import DEFAULT_TIMEOUT, OpenRouterClient
 from .errors import OpenRouterError
 from .events import (
@@ -89,6 +89,7 @@ __all__ = [
     "Generation",
     "JsonSchemaFormat",
     "KeyInfo",
+    "ModelEndpoint",
     "ModelInfo",
     "OpenRouterClient",
     "OpenRouterError",
@@ -129,6 +130,7 @@ __all__ = [
     "function_call_item",
     "function_call_output_item",
     "iter_events",
+    "parse_endpoints",
     "parse_event",
     "parse_generation",
     "parse_key_info",

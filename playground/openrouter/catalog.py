@@ -71,6 +71,42 @@ def parse_models(body: dict) -> list[ModelInfo]:
     return sorted(models, key=lambda model: model.id)
 
 
+@dataclass(frozen=True)
+class ModelEndpoint:
+    """One provider's endpoint of a model: what `provider.only`, `order` and `ignore`
+    may name it by (its slug `tag`, such as "deepinfra/fp8", or its name)."""
+
+    tag: str
+    provider_name: str
+
+    def answers_to(self, reference: str) -> bool:
+        """OpenRouter takes a provider's slug (with or without its variant after "/")
+        or its name, in any case."""
+        wanted = provider_slug(reference)
+        names = {self.tag, self.tag.split("/")[0], self.provider_name}
+        return bool(wanted) and wanted in {provider_slug(name) for name in names if name}
+
+
+def provider_slug(text: str) -> str:
+    """A provider reference in one spelling: lower case, words joined by "-"."""
+    return "-".join(text.lower().replace("_", " ").replace("-", " ").split())
+
+
+def parse_endpoints(body: dict) -> list[ModelEndpoint]:
+    """The endpoints of a `/models/{author}/{slug}/endpoints` body; entries with neither
+    a tag nor a provider name are skipped."""
+    data = body.get("data")
+    entries = as_list(data.get("endpoints")) if isinstance(data, dict) else []
+    endpoints = [
+        ModelEndpoint(
+            tag=as_str(entry.get("tag")), provider_name=as_str(entry.get("provider_name"))
+        )
+        for entry in entries
+        if isinstance(entry, dict)
+    ]
+    return [endpoint for endpoint in endpoints if endpoint.tag or endpoint.provider_name]
+
+
 def models_filter(
     models: Iterable[ModelInfo],
     *,

@@ -7,11 +7,12 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import aclosing
+from urllib.parse import quote
 
 import httpx
 
 from ._values import clean_json
-from .catalog import ModelInfo, parse_models
+from .catalog import ModelEndpoint, ModelInfo, parse_endpoints, parse_models
 from .errors import OpenRouterError
 from .events import StreamEvent, StreamOpened, iter_events
 from .generation import Generation, parse_generation
@@ -97,6 +98,13 @@ class OpenRouterClient:
     async def models_body(self, *, api_key: str | None = None) -> dict:
         """The `/models` body as received, for a copy kept to parse again later."""
         return await self._get_json("/models", api_key=api_key, what="a model list")
+
+    async def model_endpoints(self, model_id: str, *, api_key: str | None) -> list[ModelEndpoint]:
+        """Who serves `model_id` (`GET /models/{author}/{slug}/endpoints`). An unknown
+        model raises OpenRouterError with status 404."""
+        path = f"/models/{quote(model_id, safe='/')}/endpoints"
+        body = await self._get_json(path, api_key=api_key, what="a model's endpoints")
+        return parse_endpoints(body)
 
     async def key_info(self, *, api_key: str) -> KeyInfo:
         """What OpenRouter says of the key: its limit, credit left, usage. A revoked or

@@ -9,7 +9,7 @@ those a run (or its estimate) adds once the setup is valid.
 from dataclasses import dataclass, field
 from typing import Any
 
-from playground.openrouter import ModelInfo
+from playground.openrouter import ModelEndpoint, ModelInfo
 from playground.setups import format as setups
 from playground.setups.estimates import RunEstimate, run_estimate
 from playground.setups.rules import Problem, column_label
@@ -175,3 +175,41 @@ def _what_models_lack(
         ]
         if ignored:
             found.notes.append(f"{label} takes no {', '.join(ignored)}: it ignores them.")
+
+
+def provider_notes(
+    setup: dict[str, Any], endpoints: dict[str, list[ModelEndpoint] | None]
+) -> list[str]:
+    """What a column's routing names that none of its models' endpoints is (`endpoints`:
+    who serves each model, None when unknown). OpenRouter passes over such a slug; in
+    `only` with no known one beside it, it finds no endpoint at all."""
+    notes = []
+    for position, column in enumerate(setup["columns"]):
+        routing = column["routing"]
+        served = [endpoints.get(model) for model in [column["model"], *column["fallback_models"]]]
+        if not any(routing.get(name) for name in setups.PROVIDER_LISTS) or None in served:
+            continue
+        known = [endpoint for found in served for endpoint in found or []]
+        offered = ", ".join(
+            dict.fromkeys(endpoint.tag or endpoint.provider_name for endpoint in known)
+        )
+        label = column_label(position, column["model"])
+        for name in setups.PROVIDER_LISTS:
+            slugs = routing.get(name) or []
+            unknown = [slug for slug in slugs if not any(e.answers_to(slug) for e in known)]
+            if not unknown:
+                continue
+            names = ", ".join(f"“{slug}”" for slug in unknown)
+            if name == "only" and len(unknown) == len(slugs):
+                outcome = "OpenRouter will find no endpoint for the request"
+            elif name == "ignore":
+                outcome = "there is nothing to ignore"
+            else:
+                outcome = f"OpenRouter passes over {'them' if len(unknown) > 1 else 'it'}"
+            several = len(served) > 1
+            notes.append(
+                f"{label}: no endpoint of its model{'s' if several else ''} is served by "
+                f"{names} (provider {name}), so {outcome}. "
+                f"{'They are' if several else 'It is'} served by: {offered or 'none'}."
+            )
+    return notes

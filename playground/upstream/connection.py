@@ -6,7 +6,9 @@ one per process; sync views reach it through `async_to_sync`, which runs on that
 """
 
 import asyncio
+import hashlib
 import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,6 +24,7 @@ from playground.fake_openrouter import FakeOpenRouter
 from playground.models import CatalogCopy
 from playground.openrouter import (
     DEFAULT_TIMEOUT,
+    ModelEndpoint,
     ModelInfo,
     OpenRouterClient,
     OpenRouterError,
@@ -207,6 +210,57 @@ def _last_good_copy(connection: Connection, error: OpenRouterError) -> Catalog:
         _cache_key(connection), catalog, min(STALE_RETRY_SECONDS, settings.PLAYGROUND_CATALOG_TTL)
     )
     return catalog
+
+
+def _endpoints_key(connection: Connection, model_id: str) -> str:
+    digest = hashlib.sha256(f"{connection.base_url}\n{model_id}".encode()).hexdigest()
+    return f"endpoints:{digest}"
+
+
+async def _fetch_endpoints(
+    connection: Connection, model_ids: list[str]
+) -> list[list[ModelEndpoint] | OpenRouterError]:
+    client = get_client(connection)
+    found = await asyncio.gather(
+        *(client.model_endpoints(model_id, api_key=connection.api_key) for model_id in model_ids),
+        return_exceptions=True,
+    )
+    for outcome in found:
+        if isinstance(outcome, BaseException) and not isinstance(outcome, OpenRouterError):
+            raise outcome
+    return found
+
+
+def endpoints_load(
+    connection: Connection, model_ids: Iterable[str]
+) -> dict[str, list[ModelEndpoint] | None]:
+    """Who serves each model (`GET /models/{id}/endpoints`, the models at once), cached
+    for PLAYGROUND_CATALOG_TTL seconds; None for a model the API could not say it of
+    (kept for STALE_RETRY_SECONDS, so a dead API is not asked on every keystroke)."""
+    endpoints: dict[str, list[ModelEndpoint] | None] = {}
+    missing = []
+    for model_id in dict.fromkeys(model_ids):
+        cached = cache.get(_endpoints_key(connection, model_id))
+        if isinstance(cached, list):
+            endpoints[model_id] = cached
+        elif cached is False:
+            endpoints[model_id] = None
+        else:
+            missing.append(model_id)
+    if missing:
+        for model_id, outcome in zip(
+            missing, async_to_sync(_fetch_endpoints)(connection, missing), strict=True
+        ):
+            if isinstance(outcome, OpenRouterError):
+                endpoints[model_id] = None
+                ttl = min(STALE_RETRY_SECONDS, settings.PLAYGROUND_CATALOG_TTL)
+                cache.set(_endpoints_key(connection, model_id), False, ttl)
+            else:
+                endpoints[model_id] = outcome
+                cache.set(
+                    _endpoints_key(connection, model_id), outcome, settings.PLAYGROUND_CATALOG_TTL
+                )
+    return endpoints
 
 
 def catalog_load(connection: Connection) -> Catalog:

@@ -6,8 +6,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 
+from playground.core.crypto import KeyUnavailable
+from playground.setups.format import PROVIDER_LISTS
 from playground.setups.forms import ColumnForm, RunForm, ToolForm
+from playground.setups.run_rules import provider_notes
 from playground.setups.texts import variable_inputs
+from playground.upstream.connection import connection_for, endpoints_load
 from playground.views.catalog import catalog_models
 from playground.views.common import refuse_method
 from playground.views.compare import compare_form
@@ -24,8 +28,29 @@ def setup_estimate(request):
         return refused
     form, _ = compare_form(request, request.POST, request.FILES, purpose="estimate")
     problems = [] if form.is_valid() else form_problems(form)[:SHOWN_PROBLEMS]
-    context = {"estimate": form.estimate, "notes": form.notes, "problems": problems}
+    notes = form.notes
+    if not problems and (setup := form.cleaned_data.get("setup")):
+        notes = notes + provider_notes(setup, _endpoints(request.user, setup))
+    context = {"estimate": form.estimate, "notes": notes, "problems": problems}
     return render(request, "playground/setup/estimate.html", context)
+
+
+def _endpoints(user, setup: dict) -> dict:
+    """Who serves the models of the columns that name providers (looked up only for
+    those), by the key the person's runs would use."""
+    models = [
+        model
+        for column in setup["columns"]
+        if any(column["routing"].get(name) for name in PROVIDER_LISTS)
+        for model in [column["model"], *column["fallback_models"]]
+    ]
+    if not models:
+        return {}
+    try:
+        connection = connection_for(user)
+    except KeyUnavailable:
+        return {}
+    return endpoints_load(connection, models)
 
 
 def form_problems(form: RunForm) -> list[str]:

@@ -646,3 +646,31 @@ def test_every_model_the_fake_lists_has_a_scenario_to_play():
 
     for model in [*CATALOG, *BENCH_CATALOG, *FAULT_CATALOG]:
         assert scenario_for(model) is not None, model["id"]
+
+
+async def test_a_models_endpoints_list_who_serves_it(client):
+    response = await client.get("/models/demo/swift/endpoints")
+
+    assert response.status_code == 200
+    data = response.json()["data"]
+    assert (
+        data["id"] == "demo/swift"
+        and data["architecture"] == catalog_entry("demo/swift")["architecture"]
+    )
+    assert [(e["tag"], e["provider_name"]) for e in data["endpoints"]] == [
+        ("demo-labs", "Demo Labs"),
+        ("swiftserve", "SwiftServe"),
+        ("nearby-cloud", "Nearby Cloud"),
+    ]
+    # Each endpoint's price is the catalog's times its provider's factor, as strings.
+    catalog_price = Decimal(catalog_entry("demo/swift")["pricing"]["prompt"])
+    assert Decimal(data["endpoints"][1]["pricing"]["prompt"]) == catalog_price * Decimal("1.2")
+
+
+async def test_an_unknown_models_endpoints_are_a_404_and_they_need_a_key(fake, client):
+    response = await client.get("/models/demo/nope/endpoints")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == 404
+    async with httpx.AsyncClient(transport=fake.transport(), base_url=BASE_URL) as anonymous:
+        assert (await anonymous.get("/models/demo/swift/endpoints")).status_code == 401
+    assert (await client.get("/models/swift/endpoints")).status_code == 404

@@ -393,3 +393,31 @@ async def test_list_models_failures_become_openrouter_errors(upstream, kind):
 
     assert caught.value.kind == kind
     await client.aclose()
+
+
+async def test_model_endpoints_are_read_by_tag_and_provider_name():
+    body = json.dumps(
+        {
+            "data": {
+                "id": "a/one",
+                "endpoints": [
+                    {"tag": "deepinfra/fp8", "provider_name": "DeepInfra"},
+                    {"tag": "", "provider_name": "Google Vertex"},
+                    {"tag": "", "provider_name": ""},
+                    "not an endpoint",
+                ],
+            }
+        }
+    )
+    upstream = Upstream([body.encode()], content_type="application/json")
+    client = OpenRouterClient(base_url=BASE_URL, app_url="u", app_title="t", transport=upstream)
+
+    deepinfra, vertex = await client.model_endpoints("a/one:free", api_key="sk-or-v1-abc")
+
+    assert str(upstream.requests[0].url) == "https://or.test/api/v1/models/a/one%3Afree/endpoints"
+    # OpenRouter takes a provider's slug, with or without its variant, or its name.
+    for reference in ("deepinfra", "DeepInfra", "deepinfra/fp8", " DEEPINFRA "):
+        assert deepinfra.answers_to(reference)
+    assert not deepinfra.answers_to("deep") and not deepinfra.answers_to("")
+    assert vertex.answers_to("google-vertex") and vertex.answers_to("Google Vertex")
+    await client.aclose()

@@ -354,3 +354,45 @@ def test_a_request_body_is_priced_by_all_its_text_and_images():
     }  # fmt: skip
     words = len("message") + len("user") + len("input_text")  # the item's own strings
     assert body_prompt(body) == Prompt(-(-(40 + 20 + words) // 4) + 765, 1)
+
+
+def test_the_estimate_warns_of_a_provider_no_endpoint_of_the_model_lists(alice_client, fake):
+    fake.requests.clear()
+    html = estimate_html(
+        alice_client,
+        models=["demo/swift", "demo/echo"],
+        **{
+            "col-loaded": ["1", "1"],
+            "col-provider_only": ["nosuchprovider", "SwiftServe"],
+            "col-provider_order": ["", "nearby-cloud, gone-cloud"],
+        },
+    )
+    assert (
+        "Column 1 (demo/swift): no endpoint of its model is served by “nosuchprovider” "
+        "(provider only), so OpenRouter will find no endpoint for the request. It is served "
+        "by: demo-labs, swiftserve, nearby-cloud."
+    ) in html
+    # A provider's name is as good as its slug; a slug beside known ones is passed over.
+    assert "SwiftServe" not in html.split("Column 2 (demo/echo)")[1].split("(provider order)")[0]
+    assert (
+        "Column 2 (demo/echo): no endpoint of its model is served by “gone-cloud” (provider "
+        "order), so OpenRouter passes over it."
+    ) in html
+    # The lookup is by the endpoints the fake lists for each model, and kept.
+    asked = [r.path for r in fake.requests if r.path.endswith("/endpoints")]
+    assert sorted(asked) == [
+        "/api/v1/models/demo/echo/endpoints",
+        "/api/v1/models/demo/swift/endpoints",
+    ]
+
+
+def test_no_provider_warning_without_provider_lists_or_when_the_endpoints_are_unknown(
+    alice_client, alice, fake
+):
+    fake.requests.clear()
+    assert "no endpoint of its model" not in estimate_html(alice_client, models=["demo/swift"])
+    assert not [r for r in fake.requests if r.path.endswith("/endpoints")]
+    # A model the endpoints list does not know (404) warns of nothing.
+    from playground.upstream.connection import connection_for, endpoints_load
+
+    assert endpoints_load(connection_for(alice), ["demo/nope"]) == {"demo/nope": None}
