@@ -43,6 +43,11 @@ urlpatterns = [
         name="column-inspect",
     ),
     path(
+        "runs/<int:run_id>/columns/<int:position>/answer.md",
+        inspect.column_answer,
+        name="column-answer",
+    ),
+    path(
         "runs/<int:run_id>/columns/<int:position>/events/",
         inspect.column_events,
         name="column-events",

@@ -26,6 +26,7 @@ from playground.judging.blind import vote_choices
 from playground.models import Run, RunColumn
 from playground.openrouter import OpenRouterClient, OpenRouterError
 from playground.runs import redis_relay, run_loop
+from playground.runs.badges import badges_attach
 from playground.runs.column_view import ColumnView
 from playground.runs.conversations import Turn, earlier_turns, follow_up_box
 from playground.runs.lifecycle import (
@@ -164,6 +165,7 @@ def render_done(
         if run.is_finished
         else None
     )
+    badges_attach(columns, hidden=run.is_hidden)
     return render_to_string(
         "playground/run/done.html",
         {

@@ -13,6 +13,7 @@ from django.urls import reverse
 from playground.judging.blind import SURPRISE_POOLS, vote_choices
 from playground.models import Preset, Run, Vote
 from playground.presets.forms import PresetSaveForm
+from playground.runs.badges import badges_attach
 from playground.runs.conversations import conversation_of
 from playground.setups.format import setup_from_values, setup_initial
 from playground.setups.forms import ColumnForm, ColumnSlot, RunForm
@@ -94,6 +95,8 @@ def run_context(run: Run | None) -> dict:
     columns = list(run.columns.without_stream_record())
     context = {"run": run, "columns": columns, "conversation": conversation_of(run, columns)}
     context["hidden"], context["blind"] = run.is_hidden, run.blind
+    if run.is_finished:
+        badges_attach(columns, hidden=run.is_hidden)
     if run.blind and run.is_finished:
         context["vote"] = Vote.objects.filter(run=run).first()
         context["vote_choices"] = vote_choices(columns)

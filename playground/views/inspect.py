@@ -111,6 +111,18 @@ def column_events(request, run_id: int, position: int):
 
 
 @login_required
+def column_answer(request, run_id: int, position: int):
+    """The column's answer as it came, in markdown (what its Copy button copies). The
+    text is on the run's page already, so a blind run's too."""
+    _, column = _column_for(request, run_id, position)
+    if refused := refuse_method(request, "GET"):
+        return refused
+    response = HttpResponse(column.output_text, content_type="text/markdown; charset=utf-8")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
 def run_inspect(request, run_id: int):
     """The run at a glance: every column's figures side by side, with charts."""
     run = owned_run(request, run_id)

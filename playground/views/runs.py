@@ -249,6 +249,10 @@ def _run_create(request):
             # As on the run's own page, the form, which names the models, gives way to a
             # note until the vote.
             response.content += render(request, f"{TEMPLATE}#blind-setup", {"oob": True}).content
+        else:
+            # The form folds (app.js) to its prompt and this bar, so the answers come into view.
+            bar = {"setup": run.setup, "oob": True}
+            response.content += render(request, "playground/run/setup_bar.html", bar).content
         response["HX-Push-Url"] = run.get_absolute_url()
         return response
     return redirect(run)

@@ -133,6 +133,7 @@ ROUTES = [
     Route("run-detail", "/runs/{run}/", {"GET": (200, False)}),
     Route("run-rerun", "/runs/{run}/rerun/", {"POST": (302, True)}),
     Route("run-start-over", "/runs/{run}/start-over/", {"POST": (302, True)}),
+    Route("column-answer", "/runs/{run}/columns/0/answer.md", {"GET": (200, False)}),
     # Not a blind run: the vote and the reveal are refused, and change nothing.
     Route("run-vote", "/runs/{run}/vote/", {"POST": (302, False)}, {"choice": "A"}),
     Route("run-reveal", "/runs/{run}/reveal/", {"POST": (302, False)}),
