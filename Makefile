@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 PYTHON ?= $(shell for c in python3.13 python3.12 python3 $$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null); do \
 	$$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$c; break; }; done)
 
-.PHONY: run test bench lint lock fake clean local-env
+.PHONY: run test bench lint lock fake clean local-env screenshots
 
 $(STAMP): requirements.lock
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (set PYTHON=/path/to/python3.12)." >&2; exit 1; }
@@ -37,6 +37,10 @@ test: $(STAMP) local-env
 
 bench: $(STAMP) local-env
 	$(BIN)/python -m playground.bench
+
+# The README's pictures (docs/images/), made again from the demo in Chromium.
+screenshots: $(STAMP) local-env
+	$(BIN)/python manage.py screenshots
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
