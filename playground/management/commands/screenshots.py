@@ -2,7 +2,7 @@
 
 It starts the app under uvicorn on a free port with a database of its own (a temporary
 SQLite file, so the project's database is not touched) and the demo's simulated models,
-signs in as a person made for the occasion, and photographs in Chromium at 1440×900:
+signs in as a person made for the occasion, and photographs in Chromium at 1440 x 900:
 
 - the compare page while four columns stream;
 - the finished run, with its badges;
