@@ -135,12 +135,24 @@ class _Item:
         self.encrypted = self.encrypted or newer.encrypted
 
 
+@dataclass
+class _Slot:
+    """An item of the streamed output at its `output_index`, with the ids events gave it."""
+
+    index: int
+    item: _Item
+    ids: set[str] = field(default_factory=set)
+
+
 class ResponseFold:
     """The state of one response, built from its stream events in arrival order.
 
-    Items are keyed by `output_index`, never by item id: OpenRouter may close the
-    reasoning item after the message and give it a new id in `response.completed`
-    (wire format §4.3, quirks a and b).
+    Items are found by `output_index` and type, and by item id where an event has one:
+    OpenRouter may close the reasoning item after the message and give it a new id in
+    `response.completed` (wire format §4.3, quirks a and b). An event for an index that
+    holds an item of another type begins an item of its own there: captured streams send
+    a message at the index of the reasoning before it, the ids telling them apart, and
+    both are kept, in the order they came.
 
     A stream that ends without `response.completed`, `response.incomplete`,
     `response.failed` or an `error` event leaves the fold "in_progress"; the caller
@@ -148,7 +160,8 @@ class ResponseFold:
     """
 
     def __init__(self) -> None:
-        self._items: dict[int, _Item] = {}
+        # In arrival order; read in output order (by index, then arrival).
+        self._slots: list[_Slot] = []
         self._status = "in_progress"
         self._error: OpenRouterError | None = None
         self._usage: Usage | None = None
@@ -176,45 +189,45 @@ class ResponseFold:
             case OutputItemAdded() | OutputItemDone():
                 self._merge_item(event.output_index, event.item)
             case ContentPartAdded(part=part):
-                parts = self._item(event.output_index, _item_type_of_part(part)).content
+                parts = self._item(event, _item_type_of_part(part)).content
                 parts.setdefault(event.content_index, [_part_text(part)])
             case ContentPartDone(part=part):
-                item = self._item(event.output_index, _item_type_of_part(part))
+                item = self._item(event, _item_type_of_part(part))
                 _set_text(item.content, event.content_index, _part_text(part))
                 if annotations := _annotations(part):
                     item.annotations[event.content_index] = annotations
             case OutputTextAnnotationAdded():
-                item = self._item(event.output_index, "message")
+                item = self._item(event, "message")
                 annotations = item.annotations.setdefault(event.content_index, {})
                 # Without its index an annotation goes after the others, never over one.
                 has_index = is_int(event.raw.get("annotation_index"))
                 index = event.annotation_index if has_index else max(annotations, default=-1) + 1
                 annotations[index] = event.annotation
             case OutputTextDelta() | RefusalDelta():
-                parts = self._item(event.output_index, "message").content
+                parts = self._item(event, "message").content
                 _append(parts, event.content_index, event.delta)
             case OutputTextDone(text=text) | RefusalDone(refusal=text):
-                parts = self._item(event.output_index, "message").content
+                parts = self._item(event, "message").content
                 _set_text(parts, event.content_index, text)
             case ReasoningTextDelta():
-                parts = self._item(event.output_index, "reasoning").content
+                parts = self._item(event, "reasoning").content
                 _append(parts, event.content_index, event.delta)
             case ReasoningTextDone():
-                parts = self._item(event.output_index, "reasoning").content
+                parts = self._item(event, "reasoning").content
                 _set_text(parts, event.content_index, event.text)
             case ReasoningSummaryPartAdded(part=part):
-                parts = self._item(event.output_index, "reasoning").summary
+                parts = self._item(event, "reasoning").summary
                 parts.setdefault(event.summary_index, [_part_text(part)])
             case ReasoningSummaryDelta():
-                parts = self._item(event.output_index, "reasoning").summary
+                parts = self._item(event, "reasoning").summary
                 _append(parts, event.summary_index, event.delta)
             case ReasoningSummaryDone(text=text) | ReasoningSummaryPartDone(part={"text": text}):
-                parts = self._item(event.output_index, "reasoning").summary
+                parts = self._item(event, "reasoning").summary
                 _set_text(parts, event.summary_index, as_str(text))
             case FunctionCallArgumentsDelta():
-                self._item(event.output_index, "function_call").arguments += event.delta
+                self._item(event, "function_call").arguments += event.delta
             case FunctionCallArgumentsDone():
-                call = self._item(event.output_index, "function_call")
+                call = self._item(event, "function_call")
                 call.arguments = event.arguments or call.arguments
                 call.name = event.name or call.name
             case ResponseCompleted():
@@ -349,26 +362,51 @@ class ResponseFold:
         output = as_list(response.get("output"))
         if output:
             # The final `output` wins and drops items it lacks; each final item is merged
-            # onto the streamed one at its index, so a trimmed item keeps the streamed text.
-            previous, self._items = self._items, {}
-            for index, item in enumerate(output):
-                if index in previous:
-                    self._items[index] = previous[index]
-                self._merge_item(index, item)
+            # onto the first streamed item of its type not matched yet, in output order,
+            # so a trimmed item keeps the streamed text (its id may have changed).
+            unmatched = self._in_output_order()
+            self._slots = []
+            for index, entry in enumerate(output):
+                newer = _Item.from_api(entry if isinstance(entry, dict) else {})
+                streamed = next((s for s in unmatched if s.item.type == newer.type), None)
+                if streamed is None:
+                    self._slots.append(_Slot(index, newer, {newer.id} - {""}))
+                    continue
+                unmatched.remove(streamed)
+                streamed.item.update(newer)
+                streamed.index = index
+                self._slots.append(streamed)
 
     def _merge_item(self, index: int, item: dict) -> None:
         newer = _Item.from_api(item)
-        current = self._items.get(index)
-        if current is None or current.type != newer.type:
-            self._items[index] = newer
-        else:
-            current.update(newer)
+        self._find(index, newer.type, newer.id).update(newer)
 
-    def _item(self, index: int, item_type: str) -> _Item:
-        return self._items.setdefault(index, _Item(type=item_type))
+    def _item(self, event: Any, item_type: str) -> _Item:
+        """The item a delta or part event speaks of (`item_id` where it has one)."""
+        return self._find(event.output_index, item_type, as_str(event.raw.get("item_id")))
+
+    def _find(self, index: int, item_type: str, item_id: str = "") -> _Item:
+        """The item with this id; else the latest of this type at `index` (which takes
+        the id); else a new one there, after those it holds."""
+        if item_id:
+            for slot in self._slots:
+                if item_id in slot.ids:
+                    return slot.item
+        for slot in reversed(self._slots):
+            if slot.index == index and slot.item.type == item_type:
+                if item_id:
+                    slot.ids.add(item_id)
+                return slot.item
+        slot = _Slot(index, _Item(type=item_type), {item_id} - {""})
+        self._slots.append(slot)
+        return slot.item
+
+    def _in_output_order(self) -> list[_Slot]:
+        # Stable: items at the same index stay in the order they came.
+        return sorted(self._slots, key=lambda slot: slot.index)
 
     def _ordered(self, item_type: str) -> list[_Item]:
-        return [self._items[i] for i in sorted(self._items) if self._items[i].type == item_type]
+        return [slot.item for slot in self._in_output_order() if slot.item.type == item_type]
 
 
 def _append(parts: dict[int, list[str]], index: int, delta: str) -> None:

@@ -718,3 +718,52 @@ def test_the_provider_of_the_created_response_stays_when_the_final_one_omits_it(
     fold = fold_of(created(provider="DeepInfra"), completed(message("Hi")))
 
     assert fold.served_provider == "DeepInfra"
+
+
+# An index that holds an item of another type: both items are kept, in order.
+
+
+def with_id(event: dict, item_id: str) -> dict:
+    return {**event, "item_id": item_id}
+
+
+def test_a_message_at_the_index_of_the_reasoning_before_it_keeps_both():
+    """Seen in captured streams: the message's events come at the reasoning's index, the
+    ids telling the two apart, and the reasoning is closed after the message."""
+    empty_reasoning = {**reasoning("", "rs_1"), "content": []}
+    empty_message = {**message("", "msg_1"), "status": "in_progress", "content": []}
+    events = [
+        created(),
+        item_added(0, empty_reasoning),
+        with_id(part_added(0, "reasoning_text"), "rs_1"),
+        with_id(reasoning_delta(0, "Think "), "rs_1"),
+        with_id(reasoning_delta(0, "first."), "rs_1"),
+        item_added(0, empty_message),
+        with_id(part_added(0), "msg_1"),
+        with_id(text_delta(0, "The "), "msg_1"),
+        with_id(text_delta(0, "answer."), "msg_1"),
+        # Closed last, and this one without an id: it is the reasoning's by its type.
+        reasoning_done(0, "Think first."),
+    ]
+    streamed = fold_of(*events)
+    assert streamed.text == "The answer."
+    assert streamed.reasoning_text == "Think first."
+
+    final = fold_of(
+        *events, completed(reasoning("Think first.", "rs_9"), message("The answer.", "msg_1"))
+    )
+    assert final.text == "The answer." and final.reasoning_text == "Think first."
+    assert [item["type"] for item in final.response["output"]] == ["reasoning", "message"]
+
+
+def test_an_item_done_of_another_type_does_not_replace_the_streamed_one():
+    events = [
+        created(),
+        item_added(0, {**message("", "msg_1"), "content": []}),
+        text_delta(0, "Kept text."),
+        item_done(0, {"type": "function_call", "id": "fc_1", "call_id": "c1", "name": "f",
+                      "arguments": "{}"}),
+    ]  # fmt: skip
+    fold = fold_of(*events)
+    assert fold.text == "Kept text."
+    assert [call.name for call in fold.function_calls] == ["f"]
