@@ -1,5 +1,7 @@
 """Stored objects for tests, and reading a run's stream from the real server."""
 
+import html
+import re
 from decimal import Decimal
 
 import httpx
@@ -151,3 +153,18 @@ def a_run_sending(owner, *requests, prompt: str = "Name three rivers.", parent=N
             **request_fields(connection),
         )
     return run
+
+
+def streamed_answer(events, position: int) -> tuple[str, str]:
+    """What a page shows of column `position` from a run's SSE events ((name, data)
+    pairs), as HTML: its finished blocks (each appended once) and its growing block (each
+    replacing the one before). Once the column has ended, the two together are
+    render_markdown of its stored answer."""
+    blocks = "".join(data for name, data in events if name == f"c{position}-blocks")
+    tails = [data for name, data in events if name == f"c{position}-output"]
+    return blocks, tails[-1] if tails else ""
+
+
+def visible_text(html_text: str) -> str:
+    """The text of an HTML fragment, its tags dropped and its entities read."""
+    return html.unescape(re.sub(r"<[^>]*>", "", html_text))

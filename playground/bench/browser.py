@@ -5,9 +5,9 @@ The app's CSP allows no inline script, so the probes come in through Playwright'
 script, which the browser runs before the page's own scripts:
 
 - a `longtask` PerformanceObserver counts tasks over 50 ms;
-- `EventSource.prototype.addEventListener` is wrapped so every `c<N>-output` and
-  `c<N>-reasoning` event notes its `timeStamp` (when the browser made the event from the
-  bytes it read) before htmx's listener swaps its text in;
+- `EventSource.prototype.addEventListener` is wrapped so every `c<N>-output`,
+  `c<N>-blocks` and `c<N>-reasoning` event notes its `timeStamp` (when the browser made
+  the event from the bytes it read) before htmx's listener swaps its text in;
 - a MutationObserver sees the text land in the page and, in the next animation frame
   (the frame that paints it), records arrival-to-screen for each event noted.
 """
@@ -49,7 +49,7 @@ PROBES = r"""
   const add = EventSource.prototype.addEventListener;
   const remove = EventSource.prototype.removeEventListener;
   EventSource.prototype.addEventListener = function (type, listener, options) {
-    if (typeof listener !== "function" || !/-(output|reasoning)$/.test(type)) {
+    if (typeof listener !== "function" || !/-(output|blocks|reasoning)$/.test(type)) {
       return add.call(this, type, listener, options);
     }
     const wrapper = function (event) {

@@ -462,8 +462,8 @@ async def cancel_close(target: Target, plan: Plan) -> dict[str, float]:
         async with target.open_run(stream.run_id) as exchange:
             await exchange.response()
             async for event in exchange.events():
-                if event.name.endswith("-output"):
-                    target.record_pieces(stream, event)
+                if event.name.endswith(("-output", "-blocks")):
+                    target.record_shown(stream, event)
                 if len(stream.first_due) == columns:
                     break
             stopped_at = await target.stop_run(stream.run_id)

@@ -9,6 +9,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from playground.fake_openrouter.catalog import BENCH_CATALOG
 from playground.openrouter import RequestParams, build_body, build_headers
@@ -45,20 +46,29 @@ class Schedule:
         return self.first + self.gap * max(self.count - 1, 0)
 
 
+# A piece of the bench model's answer: the time it was due, in seconds.
+STAMP = re.compile(r"\d+\.\d+")
+
+
 @dataclass
 class Stream:
     """What one stream did, on the shared monotonic clock."""
 
-    path: str  # "direct" or "app"
+    path: str  # "direct", "app" or "bare"
     posted_at: float | None = None  # the run's POST (through the app only)
     sent_at: float = 0.0  # the stream's request
     first_text_at: float | None = None
     pieces: int = 0
     expected: int = 0
+    # The upstream's events read, `[DONE]` included (straight from the fake or the bare
+    # relay only: the app sends events of its own).
+    events: int = 0
     # Per piece: arrival minus the time the fake had it due, in seconds.
     delays: list[float] = field(default_factory=list)
     # Per column: the due time of its first piece.
     first_due: dict[int, float] = field(default_factory=dict)
+    # Per column through the app: [pieces in its finished blocks, pieces counted].
+    shown: dict[int, list[int]] = field(default_factory=dict)
     run_id: int | None = None
     error: str = ""
     finished: bool = False
@@ -79,27 +89,45 @@ class Stream:
 
 
 class Target:
-    """The fake and the app, and the logged-in person who uses the app."""
+    """The fake, the app and the bare relay, and the logged-in person who uses the app."""
 
-    def __init__(self, *, fake: Site, app: Site, csrf_token: str) -> None:
+    def __init__(self, *, fake: Site, app: Site, csrf_token: str, bare: Site | None = None) -> None:
         self.fake = fake
         self.app = app
         self.csrf_token = csrf_token
+        self.bare = bare
 
-    # Straight from the fake
+    # Straight from the fake, and through the bare relay
 
     async def direct(self, schedule: Schedule, *, keep_delays: bool = False) -> Stream:
-        stream = Stream("direct", expected=schedule.count)
         body = build_body(RequestParams(model=MODEL, prompt=schedule.prompt))
         headers = build_headers(api_key=API_KEY, app_url=APP_URL, app_title=APP_TITLE)
+        exchange = self.fake.exchange_json("/api/v1/responses", body, headers=headers)
+        stream = Stream("direct", expected=schedule.count)
+        return await self._read_upstream(stream, exchange, "the fake", keep_delays)
+
+    async def through_bare(self, schedule: Schedule, *, keep_delays: bool = False) -> Stream:
+        """The same stream as `direct`, copied by the bare relay (bench/bare_relay.py)."""
+        if self.bare is None:
+            raise BenchError("the bare relay was not started")
+        path = "/stream?" + urlencode({"prompt": schedule.prompt})
+        exchange = self.bare.exchange("GET", path)
+        stream = Stream("bare", expected=schedule.count)
+        return await self._read_upstream(stream, exchange, "the bare relay", keep_delays)
+
+    async def _read_upstream(
+        self, stream: Stream, exchange: Exchange, who: str, keep_delays: bool
+    ) -> Stream:
+        """Reads the upstream's own events to `[DONE]`, counting them."""
         try:
-            async with self.fake.exchange_json("/api/v1/responses", body, headers=headers) as ex:
+            async with exchange as ex:
                 stream.sent_at = ex.sent_at
                 response = await ex.response()
                 if response.status != 200:
-                    stream.error = f"the fake answered {response.status}"
+                    stream.error = f"{who} answered {response.status}"
                     return stream
                 async for event in ex.events():
+                    stream.events += 1
                     if DELTA in event.data:
                         delta = json.loads(event.data)["delta"]
                         self._pieces(stream, 0, delta, event.at, keep_delays)
@@ -188,8 +216,8 @@ class Target:
         ended = 0
         async for event in exchange.events():
             name = event.name
-            if name.endswith("-output"):
-                self.record_pieces(stream, event, keep_delays=keep_delays)
+            if name.endswith(("-output", "-blocks")):
+                self.record_shown(stream, event, keep_delays=keep_delays)
             elif name.endswith("-end"):
                 if 'data-status="done"' not in event.data:
                     stream.error = f"column {name[1:-4]} did not end as done"
@@ -201,9 +229,25 @@ class Target:
                 stream.finished = True
                 return
 
-    def record_pieces(self, stream: Stream, event: Event, *, keep_delays: bool = False) -> None:
-        """Counts the pieces of a `c<N>-output` event and, if asked, their delays."""
-        self._pieces(stream, int(event.name[1:-7]), event.data, event.at, keep_delays)
+    def record_shown(self, stream: Stream, event: Event, *, keep_delays: bool = False) -> None:
+        """Counts the pieces an event of the app's stream adds to what a column shows,
+        and, if asked, their delays. The app sends an answer as markdown rendered as it
+        grows: `c<N>-blocks` appends finished blocks, `c<N>-output` replaces the block
+        still growing (whose pieces were counted when they first showed)."""
+        name, _, kind = event.name.partition("-")
+        column = int(name[1:])
+        shown = stream.shown.setdefault(column, [0, 0])
+        stamps = STAMP.findall(event.data)
+        if kind == "blocks":
+            shown[0] += len(stamps)
+            total = shown[0]
+        else:
+            total = shown[0] + len(stamps)
+        # The newest pieces are the last of the event's.
+        new = stamps[len(stamps) - (total - shown[1]) :] if total > shown[1] else []
+        shown[1] = max(shown[1], total)
+        if new:
+            self._pieces(stream, column, " ".join(new), event.at, keep_delays)
 
     @staticmethod
     def _pieces(stream: Stream, column: int, text: str, at: float, keep_delays: bool) -> None:

@@ -7,6 +7,10 @@ the browser:
 - `c<N>-output` / `c<N>-reasoning` / `c<N>-tools`: escaped text to append, coalesced per
   column so the browser swaps at most about every FLUSH_INTERVAL seconds per column (the
   tools text is each tool call as it arrives: its name, then its arguments growing);
+- for a column whose state asks for markdown (`ColumnState.markdown`), the answer comes
+  instead as sanitized HTML (playground/core/live_markdown.py): `c<N>-blocks` carries
+  the blocks finished since the last batch, to append once, and `c<N>-output` the block
+  still growing, which replaces the one before;
 - `c<N>-end`: the column's final HTML, rendered by the caller's `render_end`;
 - comments as keep-alives while nothing happens.
 
@@ -25,6 +29,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing, suppress
 from dataclasses import dataclass, field
 
+from playground.core.live_markdown import LiveMarkdown
 from playground.openrouter import (
     FunctionCallArgumentsDelta,
     OpenRouterError,
@@ -45,6 +50,8 @@ from playground.openrouter import (
 # 40 ms: fast enough that text looks continuous (25 updates a second), slow enough that a
 # 200-tokens-a-second model costs the browser 25 swaps a second instead of 200.
 FLUSH_INTERVAL = 0.04
+# The most of the relay's CPU time a streaming markdown column's renders may take.
+MARKDOWN_CPU_SHARE = 0.1
 # Proxies commonly close connections idle for 30 to 60 s; a comment every 15 s keeps the
 # stream open while a model thinks.
 KEEPALIVE_INTERVAL = 15.0
@@ -138,6 +145,8 @@ class ColumnState:
     request_headers: dict[str, str] = field(default_factory=dict)
     events: EventRecord = field(default_factory=EventRecord)
     events_truncated: bool = False
+    # The answer is sent as markdown rendered as it grows, not as raw text.
+    markdown: bool = False
 
     def record(self, event: StreamEvent) -> str | None:
         """Notes an event's arrival: stored for the inspector (comments too, up to the
@@ -422,15 +431,32 @@ async def multiplex(
     if interrupt is not None:
         interrupt.attach(outbox)
 
-    def take(position: int, kind: str) -> bytes:
+    markdowns = {position: LiveMarkdown() for position, state in states.items() if state.markdown}
+    # When each markdown column may render its growing block again (see take).
+    render_after = dict.fromkeys(markdowns, 0.0)
+
+    def take(position: int, kind: str, *, last: bool = False) -> bytes:
+        live = markdowns.get(position) if kind == "output" else None
+        # Rendering the growing block costs as much as the block is long (a highlighted
+        # code block of 15,000 characters takes about 40 ms): a column renders again only
+        # once MARKDOWN_CPU_SHARE of the time since its last render pays for that one.
+        # Until then its text waits in the outbox for a later batch.
+        started = time.perf_counter()
+        if live is not None and not last and started < render_after[position]:
+            return b""
         buffer = unsent.pop((position, kind), None)
         if buffer is None:
             return b""
-        return sse_event(f"c{position}-{kind}", html.escape(buffer.getvalue()))
+        if live is None:
+            return sse_event(f"c{position}-{kind}", html.escape(buffer.getvalue()))
+        update = live.feed(buffer.getvalue())
+        render_after[position] = started + (time.perf_counter() - started) / MARKDOWN_CPU_SHARE
+        finished = sse_event(f"c{position}-blocks", update.finished) if update.finished else b""
+        return finished + sse_event(f"c{position}-output", update.tail)
 
     def end(position: int) -> bytes:
         unended.discard(position)
-        text = b"".join(take(position, kind) for kind in TEXT_KINDS)
+        text = b"".join(take(position, kind, last=True) for kind in TEXT_KINDS)
         return text + sse_event(f"c{position}-end", render_end(states[position]))
 
     try:

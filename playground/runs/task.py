@@ -40,6 +40,7 @@ from playground.runs.lifecycle import (
 )
 from playground.runs.live import FIRST_VIEWER_SECONDS, LiveRun, broker
 from playground.runs.streaming import ColumnState, multiplex, retrying_rate_limits, sse_event
+from playground.runs.structured_output import json_schema_format
 from playground.upstream.connection import Connection, get_client, run_connection
 
 TEMPLATE = "playground/compare.html"
@@ -280,7 +281,13 @@ async def _generate(
             run, column, csrf_token=csrf_token, awaiting_generation=column.position in lookups
         )
 
-    states = [ColumnState(position=column.position) for column in columns]
+    # An answer checked against a schema is JSON: it streams as the text it is.
+    states = [
+        ColumnState(
+            position=column.position, markdown=json_schema_format(column.request_body) is None
+        )
+        for column in columns
+    ]
     jobs = [(state, opener(column, state)) for state, column in zip(states, columns, strict=True)]
     finished = False
     # When the server is told to stop, the run ends at once with its final events.

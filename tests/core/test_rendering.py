@@ -5,7 +5,12 @@ def test_it_renders_markdown_structure():
     html = render_markdown("# Title\n\n- one\n- two\n\n```python\nprint(1 < 2)\n```")
     assert "<h1>Title</h1>" in html
     assert "<li>one</li>" in html
-    assert "<pre><code>print(1 &lt; 2)\n</code></pre>" in html
+    assert (
+        '<pre data-language="Python"><code class="language-python">'
+        '<span class="nb">print</span><span class="p">(</span><span class="mi">1</span> '
+        '<span class="o">&lt;</span> <span class="mi">2</span><span class="p">)</span>\n'
+        "</code></pre>"
+    ) in html
 
 
 def test_it_shows_html_written_by_the_model_as_text():

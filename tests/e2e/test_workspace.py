@@ -217,3 +217,44 @@ def test_a_column_widens_to_the_full_width_and_back_and_columns_scroll_together(
         "() => { const [a, b] = document.querySelectorAll('[data-testid=result-output]');"
         " return Math.abs(a.scrollTop - b.scrollTop) < 5 && b.scrollTop > 0; }"
     )
+
+
+# The page's answer without the Copy buttons the page adds to its code blocks.
+ANSWER_HTML = """result => {
+  const box = result.querySelector('[data-testid=result-output]').cloneNode(true);
+  box.querySelectorAll('[data-role=copy-code]').forEach(b => b.remove());
+  return box.innerHTML; }"""
+
+
+def test_a_markdown_answer_takes_shape_as_it_streams_and_ends_as_stored(page, fake):
+    fake.time_scale = 2  # demo/markdown then takes a few seconds
+    page.goto("/?models=demo/markdown")
+    # What the column showed the moment before its end replaced it.
+    page.evaluate(
+        """() => document.addEventListener('htmx:sseBeforeMessage', event => {
+             if (event.detail.type !== 'c0-end') return;
+             const live = event.target.querySelector('[data-testid=result-output]')
+               .cloneNode(true);
+             // htmx marks what it has just swapped in until it settles.
+             live.querySelectorAll('.htmx-added').forEach(element => {
+               element.classList.remove('htmx-added');
+               if (!element.classList.length) element.removeAttribute('class'); });
+             window.lastLive = [...live.children].map(part => part.innerHTML).join(''); })"""
+    )
+    page.get_by_test_id("prompt").fill("Notes, please.")
+    page.get_by_test_id("run").click()
+    live = page.locator('[data-testid=result][data-status="streaming"] [data-testid=result-output]')
+    # Rendered while it streams: the heading, the list, then the code block taking shape.
+    expect(live.locator("h2")).to_have_count(1)
+    expect(live.locator("li")).to_have_count(4)
+    expect(live.locator("pre code")).to_have_count(1)
+    assert page.get_by_test_id("result").get_attribute("data-status") == "streaming"
+
+    result = page.get_by_test_id("result")
+    expect(result).to_have_attribute("data-status", "done")
+    final = result.evaluate(ANSWER_HTML)
+    # No jump at the end: the last live page is the final one, which a reload shows too.
+    assert page.evaluate("window.lastLive") == final
+    assert "<li>" in final and '<code class="language-python">' in final
+    page.reload()
+    assert page.get_by_test_id("result").evaluate(ANSWER_HTML) == final

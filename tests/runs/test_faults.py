@@ -1,7 +1,6 @@
 """Faults survived: every way the upstream can fail, served by the fake on a real
 loopback port (the `upstream` fixture) and streamed through the real ASGI stack."""
 
-import html
 import socket
 import time
 
@@ -9,8 +8,9 @@ import httpx
 import pytest
 from httpx_sse import connect_sse
 
+from playground.core.rendering import render_markdown
 from playground.models import Run, RunColumn
-from tests.factories import a_run, run_events
+from tests.factories import a_run, run_events, streamed_answer
 from tests.polling import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -261,5 +261,6 @@ def test_an_event_source_reconnecting_gets_the_same_run_and_never_starts_a_secon
     wait_until(lambda: Run.objects.get(pk=run.pk).status == Run.Status.DONE)
     assert upstream.streams_started == len(models) and upstream.streams_closed_early == 0
     for column in RunColumn.objects.filter(run=run):
-        streamed = "".join(data for name, data, _ in again if name == f"c{column.position}-output")
-        assert html.unescape(streamed) == column.output_text
+        pairs = [(name, data) for name, data, _ in again]
+        shown = "".join(streamed_answer(pairs, column.position))
+        assert shown == render_markdown(column.output_text)

@@ -2,7 +2,10 @@
 
 import asyncio
 import html
+import time
 
+from playground.core.live_markdown import LiveMarkdown
+from playground.core.rendering import render_markdown
 from playground.openrouter import OpenRouterError, parse_event
 from playground.runs.streaming import ColumnState, multiplex, sse_comment, sse_event
 
@@ -173,3 +176,44 @@ async def test_raw_events_are_kept_with_arrival_times_and_capped(monkeypatch):
     assert [e["event"]["type"] for e in stored] == ["response.output_text.delta"] * 3
     assert stored[1]["t_ms"] >= 15
     assert state.events_truncated
+
+
+# A column whose answer streams as markdown.
+
+
+async def test_a_markdown_column_sends_finished_blocks_once_and_its_growing_block_anew():
+    text = "# Title\n\nFirst paragraph.\n\n- one\n- two\n\nLast **bold** words.\n"
+    pieces = [text[i : i + 3] for i in range(0, len(text), 3)]
+    stream = ScriptedStream(
+        [item for p in pieces for item in (delta(p), 0.002)] + [completed(text)]
+    )
+    events = parse_sse(await collect([(ColumnState(position=0, markdown=True), stream)]))
+    blocks = "".join(data for name, data in events if name == "c0-blocks")
+    tails = [data for name, data in events if name == "c0-output"]
+    assert blocks.startswith("<h1>Title</h1>") and "<li>one</li>" in blocks
+    assert blocks + tails[-1] == render_markdown(text)
+    assert tails[-1] == "<p>Last <strong>bold</strong> words.</p>\n"
+    assert events[-1] == ("c0-end", "end of 0")
+
+
+async def test_a_growing_block_that_is_slow_to_render_is_rendered_less_often(monkeypatch):
+    """A render of 20 ms may come again only after 200 ms: text arriving meanwhile waits
+    in the outbox, and the column's end shows all of it."""
+    real_render = LiveMarkdown.feed
+
+    def slow_render(self, delta_text):
+        time.sleep(0.02)
+        return real_render(self, delta_text)
+
+    monkeypatch.setattr(LiveMarkdown, "feed", slow_render)
+    text = "".join(f"word{i} " for i in range(100))
+    stream = ScriptedStream(
+        [item for i in range(100) for item in (delta(f"word{i} "), 0.005)] + [completed(text)]
+    )
+    events = parse_sse(
+        await collect([(ColumnState(position=0, markdown=True), stream)], flush_interval=0.01)
+    )
+    tails = [data for name, data in events if name == "c0-output"]
+    # About 0.5 s of text: without the bound, one render per 10 ms batch.
+    assert 1 < len(tails) <= 6
+    assert tails[-1] == render_markdown(text)

@@ -2,7 +2,6 @@
 its last event id, viewers see the same run, none of them calls upstream again, and Stop
 reaches the run from any connection."""
 
-import html
 import re
 import threading
 import time
@@ -11,8 +10,9 @@ import httpx
 import pytest
 from httpx_sse import connect_sse
 
+from playground.core.rendering import render_markdown
 from playground.models import Run, RunColumn
-from tests.factories import a_run, run_sse
+from tests.factories import a_run, run_sse, streamed_answer
 from tests.polling import wait_until
 
 # Each viewer's forms carry its own CSRF token (masked anew for every request).
@@ -24,7 +24,8 @@ def same(events) -> list[tuple[str, str, str]]:
 
 
 def output_of(events, position: int) -> str:
-    return html.unescape("".join(e.data for e in events if e.event == f"c{position}-output"))
+    """The page the events make of a column's answer (its blocks, then its last tail)."""
+    return "".join(streamed_answer([(e.event, e.data) for e in events], position))
 
 
 def test_every_event_of_a_live_run_carries_an_id_in_order(asgi_server, alice_session, alice):
@@ -53,7 +54,7 @@ def test_a_reconnect_with_last_event_id_gets_exactly_the_events_after_it(
     assert same(first + resumed) == same(whole)
     wait_until(lambda: Run.objects.get(pk=run.pk).status == Run.Status.DONE)
     for column in RunColumn.objects.filter(run=run):
-        assert output_of(first + resumed, column.position) == column.output_text
+        assert output_of(first + resumed, column.position) == render_markdown(column.output_text)
 
 
 def test_two_viewers_get_identical_streams_from_one_upstream_request_per_column(

@@ -1,14 +1,14 @@
 """The run's stream through the real ASGI stack: uvicorn, Django's ASGI handler, the
 async view, the in-process fake OpenRouter."""
 
-import html
 import re
 
 import httpx
 import pytest
 
+from playground.core.rendering import render_markdown
 from playground.models import Run, RunColumn
-from tests.factories import a_run, run_events, session_cookies
+from tests.factories import a_run, run_events, session_cookies, streamed_answer, visible_text
 from tests.polling import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -43,8 +43,9 @@ def test_every_column_streams_and_its_results_are_stored(asgi_server, alice_sess
     columns = list(run.columns.all())
     assert [c.status for c in columns] == ["done", "done", "done"]
     for column in columns:
-        streamed = "".join(d for n, d in events if n == f"c{column.position}-output")
-        assert column.output_text and streamed  # text arrived live and was stored
+        # The answer arrived live as markdown, and the page it makes is the stored one's.
+        blocks, tail = streamed_answer(events, column.position)
+        assert column.output_text and blocks + tail == render_markdown(column.output_text)
         assert column.input_tokens > 0 and column.output_tokens > 0
         assert column.cost is not None and column.cost > 0
         assert 0 <= column.ttft_ms <= column.total_ms
@@ -54,7 +55,8 @@ def test_every_column_streams_and_its_results_are_stored(asgi_server, alice_sess
         assert payloads[0]["type"] == "response.created"
         assert payloads[-1]["type"] == "response.completed"
     assert columns[1].reasoning_text and columns[1].reasoning_tokens > 0
-    assert "<pre><code" in dict(events)["c2-end"]  # the final markdown is rendered
+    # The final markdown is rendered, and its code highlighted.
+    assert '<code class="language-python">' in dict(events)["c2-end"]
 
 
 def test_text_is_escaped_while_streaming_and_sanitized_at_the_end(
@@ -64,8 +66,8 @@ def test_text_is_escaped_while_streaming_and_sanitized_at_the_end(
         alice, ["demo/echo"], prompt='<script>alert(1)</script><img src=x onerror="alert(2)">'
     )
     events = run_events(asgi_server, alice_session, run)
-    streamed = "".join(d for n, d in events if n == "c0-output")
-    assert "&lt;script&gt;" in streamed and "<script" not in streamed
+    streamed = "".join(d for n, d in events if n in ("c0-blocks", "c0-output"))
+    assert "&lt;script&gt;" in streamed and "<script" not in streamed and "<img" not in streamed
     end = dict(events)["c0-end"]
     assert "<script" not in end and "<img" not in end
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in end
@@ -151,8 +153,10 @@ def test_the_last_viewer_leaving_stops_the_run_after_the_grace_keeping_the_parti
         assert column.status == "cancelled"
         assert column.error["message"] == "Stopped: no one was watching."
         assert column.total_ms is not None
-        streamed = html.unescape("".join(d for n, d in events if n == f"c{column.position}-output"))
-        assert column.output_text.startswith(streamed)  # what the browser saw, and maybe more
+        # What the browser saw, and maybe more.
+        blocks, tail = streamed_answer(events, column.position)
+        final = render_markdown(column.output_text)
+        assert final.startswith(blocks) and visible_text(tail).strip() in visible_text(final)
     assert any(column.output_text for column in columns)
 
 
