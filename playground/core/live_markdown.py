@@ -3,8 +3,9 @@
 The page shows a streaming column as two parts: the finished blocks, which are appended
 once and never rendered again, and the tail, the block still growing, which each update
 replaces. Both are render_markdown's output (same parser, same sanitizer), and at every
-moment, finished blocks + tail == render_markdown(all the text so far); at the end, the
-answer looks exactly as it will once stored.
+moment, finished blocks + tail == render_markdown(all the text so far), except that the
+tail's code blocks are not coloured until they are finished; at the end (`finish`), the
+answer is exactly what it will be once stored.
 
 A block is finished when a later top-level block has begun on a complete line: markdown-it
 parses the complete lines of the tail, and everything before the start of the last
@@ -73,12 +74,15 @@ class LiveMarkdown:
             if length:
                 finished = render_markdown(self._tail[:length])
                 self._tail = self._tail[length:]
-        self._tail_html = render_markdown(self._tail)
+        # Its code is coloured once finished (or at the end): highlighting a code block
+        # on every delta while it grows costs more than all the rest.
+        self._tail_html = render_markdown(self._tail, colours=False)
         return LiveUpdate(finished=finished, tail=self._tail_html)
 
     def finish(self) -> str:
-        """The final tail's HTML: an unclosed code fence shows as a code block."""
-        return self._tail_html
+        """The final tail's HTML, its code coloured: an unclosed code fence shows as a
+        code block."""
+        return render_markdown(self._tail)
 
 
 def _finished_length(text: str) -> int:

@@ -45,17 +45,18 @@ _LANGUAGES = {
 _formatter = HtmlFormatter(nowrap=True)
 
 
-def _highlight_fence(code: str, language: str, _attributes: str) -> str:
+def _highlight_fence(code: str, language: str, _attributes: str, *, colours: bool = True) -> str:
     """The whole <pre> of a fenced code block (markdown-it's `highlight` option).
 
     A result starting with "<pre" replaces markdown-it's own wrapper, which would put the
-    model's info string, whatever it is, in a class.
+    model's info string, whatever it is, in a class. Without `colours` a known language
+    keeps its label and class, its code plain.
     """
     known = _LANGUAGES.get(language.lower())
     if known is None:
         return f"<pre><code>{html.escape(code, quote=False)}</code></pre>"
     name, alias = known
-    if len(code) > HIGHLIGHT_MAX_CHARS:
+    if not colours or len(code) > HIGHLIGHT_MAX_CHARS:
         body = html.escape(code, quote=False)
     else:
         # stripnl/ensurenl off: the code is shown exactly as the model wrote it.
@@ -67,8 +68,16 @@ def _highlight_fence(code: str, language: str, _attributes: str) -> str:
     )
 
 
+def _plain_fence(code: str, language: str, attributes: str) -> str:
+    return _highlight_fence(code, language, attributes, colours=False)
+
+
 _markdown = MarkdownIt(
     "commonmark", {"html": False, "linkify": False, "highlight": _highlight_fence}
+).enable(["table", "strikethrough"])
+# The same, code blocks left uncoloured: for text still growing (live_markdown.py).
+_markdown_plain = MarkdownIt(
+    "commonmark", {"html": False, "linkify": False, "highlight": _plain_fence}
 ).enable(["table", "strikethrough"])
 
 
@@ -80,6 +89,7 @@ def _image_as_text(self, tokens, idx, options, env) -> str:
 
 
 _markdown.add_render_rule("image", _image_as_text)
+_markdown_plain.add_render_rule("image", _image_as_text)
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "del", "s",
@@ -107,11 +117,13 @@ _sanitizer = nh3.Cleaner(
 )
 
 
-def render_markdown(text: str) -> str:
-    """Sanitized HTML for a model's markdown answer."""
+def render_markdown(text: str, *, colours: bool = True) -> str:
+    """Sanitized HTML for a model's markdown answer. Without `colours` code blocks are
+    not highlighted (the rest is the same): highlighting is most of what rendering a
+    growing code block costs."""
     if not text:
         return ""
-    return _sanitizer.clean(_markdown.render(text))
+    return _sanitizer.clean((_markdown if colours else _markdown_plain).render(text))
 
 
 def parse_markdown(text: str, env: dict[str, Any]) -> list[Token]:
