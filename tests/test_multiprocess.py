@@ -5,7 +5,6 @@ resumed and stopped on the other; a login lockout counted on one holds on the ot
 They need PostgreSQL (DATABASE_URL) and Redis (REDIS_URL): `.ci/run` starts both. Elsewhere
 they are skipped, but with CI=true on PostgreSQL a missing Redis fails them."""
 
-import html
 import os
 import re
 import socket
@@ -19,8 +18,9 @@ import pytest
 from django.conf import settings
 from httpx_sse import connect_sse
 
+from playground.core.rendering import render_markdown
 from playground.models import Run, RunColumn
-from tests.factories import session_cookies
+from tests.factories import session_cookies, streamed_answer
 from tests.polling import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -154,10 +154,10 @@ def test_a_run_posted_to_one_process_is_watched_resumed_and_stopped_on_the_other
     assert {column.status for column in columns} == {"cancelled"}
     assert all(column.output_text for column in columns)
     for column in columns:
-        streamed = "".join(
-            event.data for event in seen + resumed if event.event == f"c{column.position}-output"
-        )
-        assert column.output_text.startswith(html.unescape(streamed))
+        # What the page made of the answer, up to the column's end, is the stored answer.
+        pairs = [(event.event, event.data) for event in seen + resumed]
+        shown = "".join(streamed_answer(pairs, column.position))
+        assert shown == render_markdown(column.output_text)
 
 
 def test_a_login_lockout_counted_on_one_process_holds_on_the_other(servers, django_user_model):
