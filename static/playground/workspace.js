@@ -51,13 +51,15 @@
     const result = event.target.closest && event.target.closest("[data-role=result]");
     const box = result && result.querySelector("[data-role=answer-box]");
     if (!box || pending.has(result.id)) return;
-    pending.set(result.id, { follow: atBottom(box), top: box.scrollTop });
+    pending.set(result.id, { box: box, follow: atBottom(box), top: box.scrollTop });
     requestAnimationFrame(function () {
       const seen = pending.get(result.id);
       pending.delete(result.id);
       const now = document.getElementById(result.id);
       const shown = now && now.querySelector("[data-role=answer-box]");
       if (!shown) return;
+      // Scrolled by the person since the text came: theirs is the place to keep.
+      if (shown === seen.box && shown.scrollTop !== seen.top) return;
       shown.scrollTop = seen.follow ? shown.scrollHeight : seen.top;
       addCodeCopyButtons(now);
     });

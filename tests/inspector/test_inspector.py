@@ -267,7 +267,9 @@ def test_code_copied_from_a_real_run_sends_that_run_s_request_again(
     page = client.get(f"/runs/{run.pk}/columns/0/").content.decode()
     code = html.unescape(
         re.search(
-            rf'<pre id="snippet-{snippet_id}" data-testid="snippet-code">(.*?)</pre>', page, re.S
+            rf'<pre id="snippet-{snippet_id}" data-testid="snippet-code"[^>]*>(.*?)</pre>',
+            page,
+            re.S,
         ).group(1)
     )
     assert key not in code and key[-12:-4] not in code
