@@ -71,9 +71,12 @@ class Bench:
     def __init__(self, work_dir: Path) -> None:
         self.fake_port = 0
         self.app_port = 0
+        self.bare_port = 0
         self.work_dir = work_dir
         self.workers: list[int] = []
+        self.fake_process = None
         self.app_process = None
+        self.bare_process = None
         self.processes: Processes | None = None
 
     def prepare(self) -> None:
@@ -83,7 +86,7 @@ class Bench:
 
         from .servers import Processes, free_port
 
-        self.fake_port, self.app_port = free_port(), free_port()
+        self.fake_port, self.app_port, self.bare_port = free_port(), free_port(), free_port()
         self.env = _configure(self.work_dir / "bench.sqlite3", self.fake_port)
         self.processes = Processes(self.work_dir)
         say_step("Preparing: migrating a fresh database, collecting static files")
@@ -93,10 +96,14 @@ class Bench:
         say_step(f"Static files in {settings.STATIC_ROOT}; database in {self.work_dir}")
 
     def start(self) -> None:
-        from .servers import fake_argv
+        from .servers import bare_relay_argv, fake_argv
 
-        fake = self.processes.start("fake", fake_argv(self.fake_port), self.env)
-        self.processes.wait_for_port("fake", fake, self.fake_port)
+        self.fake_process = self.processes.start("fake", fake_argv(self.fake_port), self.env)
+        self.processes.wait_for_port("fake", self.fake_process, self.fake_port)
+        # Pointed where the app is, so it opens the same upstream streams.
+        argv = bare_relay_argv(self.bare_port, self.env["OPENROUTER_BASE_URL"])
+        self.bare_process = self.processes.start("bare", argv, self.env)
+        self.processes.wait_for_port("bare", self.bare_process, self.bare_port)
         self.start_app()
 
     def start_app(self) -> None:
@@ -122,6 +129,18 @@ class Bench:
 
         return cpu_seconds(self.workers)
 
+    def cpu_by_process(self) -> dict[str, float]:
+        """The CPU time each process of the benchmark has used so far: this one is the
+        load client."""
+        from .servers import cpu_seconds
+
+        return {
+            "fake": cpu_seconds([self.fake_process.pid]),
+            "client": cpu_seconds([os.getpid()]),
+            "app": cpu_seconds(self.workers),
+            "bare": cpu_seconds([self.bare_process.pid]),
+        }
+
     def memory_kb(self) -> int:
         from .servers import rss_kb
 
@@ -130,7 +149,7 @@ class Bench:
     def logs(self) -> str:
         return "\n".join(
             f"--- {name} log (last lines) ---\n{self.processes.log_tail(name)}"
-            for name in ("fake", "app")
+            for name in ("fake", "app", "bare")
         )
 
 
@@ -179,17 +198,18 @@ def python_speed_us() -> float:
 
 async def measure(
     bench: Bench, plan: "Plan", only: frozenset[str] = frozenset()
-) -> tuple[dict[str, float | None], list[str]]:
-    """Every figure (or those of the steps in `only`: "1" to "10", "browser"); one that
+) -> tuple[dict[str, float | str | None], list[str]]:
+    """Every figure (or those of the steps in `only`: "1" to "13", "browser"); one that
     cannot be measured is None, and why is returned."""
     from . import figures as f
     from .browser import browser_figures
+    from .live_markdown import live_markdown_cpu
     from .servers import cpu_load
 
     fake = Site(bench.fake_port)
     app = Site(bench.app_port)
-    target = Target(fake=fake, app=app, csrf_token=await log_in(app))
-    results: dict[str, float | None] = {"python_speed_us": python_speed_us()}
+    target = Target(fake=fake, app=app, csrf_token=await log_in(app), bare=Site(bench.bare_port))
+    results: dict[str, float | str | None] = {"python_speed_us": python_speed_us()}
     problems: list[str] = []
 
     async def step(title: str, keys: list[str], work: Awaitable[dict]) -> None:
@@ -256,7 +276,32 @@ async def measure(
         ["evaluation_wall_s", "evaluation_wall_ratio"],
         f.evaluation_wall(target, plan, USERNAME),
     )
-    await step("4. Active streams at 20 events/s", ["max_active_streams"], f.capacity(target, plan))
+    await step(
+        "4. Active streams at 20 events/s",
+        ["max_active_streams"],
+        f.capacity(target, plan, bench.cpu_by_process),
+    )
+    await step(
+        "12. The bare relay: time to first token, one stream at a time",
+        ["bare_ttft_overhead_p50_ms", "bare_ttft_overhead_p99_ms"],
+        f.bare_ttft(target, plan),
+    )
+    await step(
+        f"12. CPU per relayed event, the app and the bare relay, {plan.cpu_streams} streams "
+        "at once",
+        ["app_cpu_us_per_event", "bare_cpu_us_per_event"],
+        f.cpu_per_event(target, plan, bench.cpu_by_process),
+    )
+    await step(
+        "12. The bare relay: active streams at 20 events/s",
+        ["bare_active_streams"],
+        f.bare_capacity(target, plan, bench.cpu_by_process),
+    )
+    await step(
+        "13. Live markdown: server CPU per flush, 8 columns of 4,000-token answers",
+        ["live_markdown_cpu_ms_per_flush", "relay_cpu_ms_per_flush_raw"],
+        live_markdown_cpu(plan.live_markdown_chars),
+    )
     if not only or "5" in only:
         await _fresh_app(bench, target)
     await step(
@@ -271,6 +316,7 @@ async def measure(
         ["soak_memory_ratio"],
         f.soak(target, plan, bench.memory_kb),
     )
+    results.update(report.ratios(results))
     results["load_average_after"] = round(os.getloadavg()[0], 2)
     results["load_average_max"] = round(max(loads), 2)
     return results, problems
@@ -325,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
             bench.start()
             say_step(
                 f"Fake OpenRouter on port {bench.fake_port}, the app on port {bench.app_port} "
-                f"({WORKERS} workers), model {MODEL}"
+                f"({WORKERS} workers), the bare relay on port {bench.bare_port}, model {MODEL}"
             )
             results, problems = asyncio.run(measure(bench, plan, only))
         except (BenchError, HttpError, RuntimeError, OSError) as error:
@@ -342,6 +388,10 @@ def main(argv: list[str] | None = None) -> int:
     report.write_json(output, results)
     print()
     print(report.table(results))
+    print()
+    print(report.beside_table(results))
+    print()
+    print(report.limits_text(results))
     print(
         f"\nLoad average {results['load_average_before']} before, "
         f"{results['load_average_max']} at most and {results['load_average_after']} after, "

@@ -6,17 +6,20 @@ beside its plan, so the way every figure is taken can be compared at a glance.
 
 import asyncio
 import json
+import os
 import re
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 
 from playground.models import Run, RunColumn
+from playground.openrouter import redact_headers
 
+from .bare_relay import Relay
 from .client import Exchange, Site
-from .stats import added_ms, ms, percentile
+from .stats import added_ms, busiest, ms, percentile
 from .workload import API_KEY, MODEL, BenchError, Schedule, Stream, Target, closed_loop
 
 # Chromium's own header: what a browser's first visit is offered compressed as.
@@ -29,6 +32,17 @@ STALL_SECONDS = 2.5
 # Streams that may be between their POST and their stream's first byte at once while
 # many are being opened, as people arriving one after another would be.
 OPENING_AT_ONCE = 50
+# After its streams end the app still asks for each column's generation record (the fake
+# has it 0.5 s after the stream ends; the app tries again after 0.25 s, then 0.5 s) and
+# writes it: the CPU figure waits this long so that work is counted.
+SETTLE_SECONDS = 2.0
+
+# Each process's CPU seconds so far, by name: "fake", "client" (this process), "app" (its
+# workers) and "bare" (the bare relay).
+type CpuTimes = Callable[[], dict[str, float]]
+type Through = Callable[[Schedule], Awaitable[Stream]]
+# How the figures name the processes they report the CPU share of.
+PROCESS_NAMES = {"fake": "fake", "client": "load client", "app": "app", "bare": "bare relay"}
 
 
 @dataclass(frozen=True)
@@ -67,6 +81,12 @@ class Plan:
     fanout_schedule: Schedule
     evaluation_cells: int
     evaluation_schedule: Schedule
+    # Characters of each column's answer in the live-markdown figure (live_markdown.py).
+    live_markdown_chars: int
+    bare_capacity_levels: tuple[int, ...]
+    cpu_streams: int
+    cpu_rounds: int
+    cpu_schedule: Schedule
 
 
 FULL = Plan(
@@ -106,6 +126,13 @@ FULL = Plan(
     fanout_schedule=Schedule(first=0.02, gap=0.02, count=200),
     evaluation_cells=200,
     evaluation_schedule=Schedule(first=0.05, gap=0.02, count=25),
+    live_markdown_chars=16_000,
+    bare_capacity_levels=(100, 200, 300, 400, 500, 600, 800, 1000, 1300, 1600, 2000),
+    # Fewer streams than the app holds (figure 4), so its CPU per event is not that of a
+    # queue; long enough that the bare relay's time is some 40 clock ticks of 10 ms.
+    cpu_streams=25,
+    cpu_rounds=2,
+    cpu_schedule=Schedule(first=0.02, gap=0.05, count=400),
 )
 
 # Tiny counts: proves the harness works end to end in a few seconds a figure.
@@ -144,6 +171,12 @@ SMOKE = Plan(
     fanout_schedule=Schedule(first=0.01, gap=0.02, count=20),
     evaluation_cells=16,
     evaluation_schedule=Schedule(first=0.01, gap=0.01, count=10),
+    live_markdown_chars=1_500,
+    bare_capacity_levels=(4, 8),
+    # Enough events for the bare relay's CPU time to be a few clock ticks.
+    cpu_streams=4,
+    cpu_rounds=1,
+    cpu_schedule=Schedule(first=0.01, gap=0.005, count=250),
 )
 
 
@@ -166,19 +199,26 @@ def _ttfts(streams: list[Stream]) -> list[float]:
 # 1. Time to first token, one stream at a time
 
 
-async def ttft_sequential(target: Target, plan: Plan) -> dict[str, float]:
-    """Pairs of one direct and one app stream, in alternating order, so a slow moment of
-    the machine weighs on both alike."""
+async def _ttft_pairs(
+    target: Target, plan: Plan, through: Through
+) -> tuple[list[Stream], list[Stream]]:
+    """Pairs of one direct and one relayed stream, in alternating order, so a slow moment
+    of the machine weighs on both alike."""
     direct: list[Stream] = []
-    app: list[Stream] = []
+    relayed: list[Stream] = []
     for number in range(plan.ttft_pairs):
         first_direct = number % 2 == 0
         for use_direct in (first_direct, not first_direct):
             if use_direct:
                 direct.append(await target.direct(plan.ttft_schedule))
             else:
-                app.append(await target.through_app(plan.ttft_schedule))
-    _require_ok(direct + app, "time to first token")
+                relayed.append(await through(plan.ttft_schedule))
+    _require_ok(direct + relayed, "time to first token")
+    return direct, relayed
+
+
+async def ttft_sequential(target: Target, plan: Plan) -> dict[str, float]:
+    direct, app = await _ttft_pairs(target, plan, target.through_app)
     direct_t = _ttfts(direct)
     stream_t = _ttfts(app)
     post_t = [stream.post_ttft for stream in app if stream.post_ttft is not None]
@@ -202,38 +242,65 @@ async def ttft_sequential(target: Target, plan: Plan) -> dict[str, float]:
 # 2 and 4. Many streams at once
 
 
+async def _cpu_shares(cpu: CpuTimes, *, after: float, over: float) -> dict[str, float]:
+    """Each process's CPU time over `over` seconds, starting `after` seconds from now, as
+    a share of one core (each is one event loop: near 1 is saturated)."""
+    await asyncio.sleep(after)
+    before, started = cpu(), time.monotonic()
+    await asyncio.sleep(over)
+    spent, wall = cpu(), time.monotonic() - started
+    return {name: round((spent[name] - before[name]) / wall, 3) for name in spent}
+
+
+@dataclass
+class _Phased:
+    direct: list[Stream]
+    relayed: list[Stream]
+    failures: int
+    # The processes' CPU shares over the steady part of the last relayed phase.
+    shares: dict[str, float]
+
+
 async def _phases(
     target: Target,
     *,
+    through: Through,
     lanes: int,
     phases: int,
     ramp: float,
     measure: float,
     schedule: Schedule,
-) -> tuple[list[Stream], list[Stream], int]:
-    """Alternating phases of `lanes` direct streams and `lanes` app streams at once."""
-    direct: list[Stream] = []
-    app: list[Stream] = []
-    failures = 0
+    cpu: CpuTimes | None = None,
+) -> _Phased:
+    """Alternating phases of `lanes` direct streams and `lanes` relayed streams at once."""
+    phased = _Phased([], [], 0, {})
     for number in range(phases):
         use_direct = number % 2 == 0
-        start = partial(target.direct if use_direct else target.through_app, schedule)
-        streams, failed = await closed_loop(lanes, start, ramp=ramp, measure=measure)
-        (direct if use_direct else app).extend(streams)
-        failures += failed
-    return direct, app, failures
+        start = partial(target.direct if use_direct else through, schedule)
+        loop = closed_loop(lanes, start, ramp=ramp, measure=measure)
+        if cpu is None or use_direct:
+            streams, failed = await loop
+        else:
+            (streams, failed), phased.shares = await asyncio.gather(
+                loop, _cpu_shares(cpu, after=ramp, over=measure)
+            )
+        (phased.direct if use_direct else phased.relayed).extend(streams)
+        phased.failures += failed
+    return phased
 
 
 async def ttft_concurrent(target: Target, plan: Plan) -> dict[str, float]:
-    direct, app, failures = await _phases(
+    phased = await _phases(
         target,
+        through=target.through_app,
         lanes=plan.concurrent_streams,
         phases=plan.concurrent_phases,
         ramp=plan.concurrent_ramp,
         measure=plan.concurrent_measure,
         schedule=plan.concurrent_schedule,
     )
-    direct_t, app_t = _ttfts(direct), _ttfts(app)
+    direct_t, app_t = _ttfts(phased.direct), _ttfts(phased.relayed)
+    failures = phased.failures
     if not direct_t or not app_t:
         raise BenchError(f"{plan.concurrent_streams} streams at once: no stream got an answer.")
     say(
@@ -249,31 +316,83 @@ async def ttft_concurrent(target: Target, plan: Plan) -> dict[str, float]:
     }
 
 
-async def capacity(target: Target, plan: Plan) -> dict[str, float]:
+def _at_limit(prefix: str, relay: str, shares: dict[str, float]) -> dict[str, float | str]:
+    """The CPU shares of the fake, the load client and the relay (the app or the bare
+    relay) where a figure met its limit, and which of them was the busiest."""
+    mine = {"fake": shares["fake"], "client": shares["client"], relay: shares[relay]}
+    return {
+        f"{prefix}_cpu_fake": mine["fake"],
+        f"{prefix}_cpu_client": mine["client"],
+        f"{prefix}_cpu_relay": mine[relay],
+        f"{prefix}_busiest": PROCESS_NAMES[busiest(mine)],
+    }
+
+
+def _shares_text(relay: str, shares: dict[str, float]) -> str:
+    return ", ".join(
+        f"{PROCESS_NAMES[name]} {shares[name]:.2f}" for name in ("fake", "client", relay)
+    )
+
+
+@dataclass
+class _Capacity:
+    streams: int
+    overhead_p99_ms: float
+    # The first level that missed; None when every level held.
+    limit: int | None
+    # The processes' CPU shares at that level (or at the last, when none missed).
+    shares: dict[str, float]
+
+
+async def _capacity(
+    target: Target,
+    plan: Plan,
+    *,
+    through: Through,
+    levels: tuple[int, ...],
+    cpu: CpuTimes,
+    relay: str,
+) -> _Capacity:
     """The most streams at once (20 events a second each) with p99 first-token overhead
     under 100 ms and no errors; levels rise until one misses."""
-    best = 0
-    best_overhead = 0.0
-    for level in plan.capacity_levels:
-        direct, app, failures = await _phases(
+    found = _Capacity(0, 0.0, None, {})
+    for level in levels:
+        phased = await _phases(
             target,
+            through=through,
             lanes=level,
             phases=2,
             ramp=plan.capacity_ramp,
             measure=plan.capacity_measure,
             schedule=plan.capacity_schedule,
+            cpu=cpu,
         )
-        direct_t, app_t = _ttfts(direct), _ttfts(app)
-        overhead = added_ms(app_t, direct_t, 99) if app_t and direct_t else float("inf")
-        passed = not failures and overhead < 100 and len(app_t) >= level // 2
+        direct_t, relayed_t = _ttfts(phased.direct), _ttfts(phased.relayed)
+        overhead = added_ms(relayed_t, direct_t, 99) if relayed_t and direct_t else float("inf")
+        passed = not phased.failures and overhead < 100 and len(relayed_t) >= level // 2
+        found.shares = phased.shares
         say(
-            f"  {level} streams: p99 overhead {overhead} ms, {failures} failed, "
-            f"{len(app_t)} app streams measured: {'holds' if passed else 'misses'}"
+            f"  {level} streams: p99 overhead {overhead} ms, {phased.failures} failed, "
+            f"{len(relayed_t)} streams measured: {'holds' if passed else 'misses'} "
+            f"(CPU in cores: {_shares_text(relay, phased.shares)})"
         )
         if not passed:
+            found.limit = level
             break
-        best, best_overhead = level, overhead
-    return {"max_active_streams": best, "max_active_overhead_p99_ms": best_overhead}
+        found.streams, found.overhead_p99_ms = level, overhead
+    return found
+
+
+async def capacity(target: Target, plan: Plan, cpu: CpuTimes) -> dict[str, float | str | None]:
+    found = await _capacity(
+        target, plan, through=target.through_app, levels=plan.capacity_levels, cpu=cpu, relay="app"
+    )
+    return {
+        "max_active_streams": found.streams,
+        "max_active_overhead_p99_ms": found.overhead_p99_ms,
+        "capacity_app_limit": found.limit,
+        **_at_limit("capacity_app", "app", found.shares),
+    }
 
 
 # 3. Relay delay per event
@@ -695,3 +814,135 @@ def _evaluated(evaluation_id: int, timeout: float) -> tuple[float, list[float], 
         raise BenchError("a cell of the evaluation did not answer")
     wall = (evaluation.finished_at - evaluation.started_at).total_seconds()
     return wall, [cell.column.total_ms / 1000 for cell in cells], evaluation.concurrency
+
+
+# 12. The bare relay beside the app
+
+
+def _app_request(run_id: int, timeout: float = 10) -> tuple[str, dict[str, str], dict]:
+    """What the app stored of the request its run's first column sent upstream. The
+    headers as sent are written with the run's end, a moment after its stream ends."""
+    deadline = time.monotonic() + timeout
+    while Run.objects.filter(pk=run_id, status=Run.Status.STREAMING).exists():
+        if time.monotonic() > deadline:
+            raise BenchError(f"run {run_id} was not stored within {timeout} s")
+        time.sleep(0.02)
+    column = RunColumn.objects.get(run_id=run_id, position=0)
+    return column.request_url, column.request_headers, column.request_body
+
+
+async def _same_request(target: Target, schedule: Schedule) -> None:
+    """Checks that the bare relay sends upstream what the app sends for the same stream
+    (its URL, its headers as sent, key redacted, and its body): otherwise the two relay
+    different work and their figures do not compare."""
+    stream = await target.through_app(schedule)
+    _require_ok([stream], "a run through the app")
+    url, headers, body = await asyncio.to_thread(_app_request, stream.run_id)
+    request = Relay(os.environ["OPENROUTER_BASE_URL"], dict(os.environ)).request(schedule.prompt)
+    bare_headers = redact_headers(
+        {name.decode("latin-1"): value.decode("latin-1") for name, value in request.headers.raw}
+    )
+    differences = [
+        what
+        for what, same in (
+            (f"URL {request.url} against {url}", str(request.url) == url),
+            (f"headers {bare_headers} against {headers}", bare_headers == headers),
+            (f"body {request.content!r} against {body}", json.loads(request.content) == body),
+        )
+        if not same
+    ]
+    if differences:
+        raise BenchError(f"the bare relay sends other than the app: {'; '.join(differences)}")
+
+
+async def bare_ttft(target: Target, plan: Plan) -> dict[str, float]:
+    """Figure 1's pairs, with the bare relay in the app's place."""
+    await _same_request(target, plan.ttft_schedule)
+    direct, bare = await _ttft_pairs(target, plan, target.through_bare)
+    direct_t, bare_t = _ttfts(direct), _ttfts(bare)
+    say(
+        f"  direct p50 {ms(percentile(direct_t, 50))} p99 {ms(percentile(direct_t, 99))} ms; "
+        f"bare relay p50 {ms(percentile(bare_t, 50))} p99 {ms(percentile(bare_t, 99))} ms "
+        f"({len(bare)} pairs)"
+    )
+    return {
+        "bare_ttft_overhead_p50_ms": added_ms(bare_t, direct_t, 50),
+        "bare_ttft_overhead_p99_ms": added_ms(bare_t, direct_t, 99),
+        "bare_ttft_direct_p50_ms": ms(percentile(direct_t, 50)),
+        "bare_ttft_direct_p99_ms": ms(percentile(direct_t, 99)),
+        "bare_ttft_p50_ms": ms(percentile(bare_t, 50)),
+        "bare_ttft_p99_ms": ms(percentile(bare_t, 99)),
+    }
+
+
+async def _started_after(delay: float, through: Through, schedule: Schedule) -> Stream:
+    await asyncio.sleep(delay)
+    return await through(schedule)
+
+
+async def cpu_per_event(target: Target, plan: Plan, cpu: CpuTimes) -> dict[str, float | str | None]:
+    """The same fixed load through the app and through the bare relay, in alternating
+    rounds: `cpu_streams` streams at once of `cpu_schedule`, started over one gap. Each
+    relay's CPU time over the upstream events it relayed (as many a stream as the bare
+    relay's streams bring: it copies them all). The app's counts all it does for a run:
+    its POST, its database writes, the generation record it asks for after the stream."""
+    schedule = plan.cpu_schedule
+    spent = {"app": 0.0, "bare": 0.0}
+    streamed = {"app": 0, "bare": 0}
+    upstream_events = 0
+    shares: dict[str, dict[str, float]] = {}
+    spread = schedule.gap / plan.cpu_streams
+    for number in range(plan.cpu_rounds * 2):
+        relay = "app" if number % 2 == 0 else "bare"
+        through = target.through_app if relay == "app" else target.through_bare
+        before, started = cpu(), time.monotonic()
+        streams = await asyncio.gather(
+            *(
+                _started_after(index * spread, through, schedule)
+                for index in range(plan.cpu_streams)
+            )
+        )
+        after_streams, wall = cpu(), time.monotonic() - started
+        _require_ok(list(streams), f"CPU per event through the {PROCESS_NAMES[relay]}")
+        await asyncio.sleep(SETTLE_SECONDS)
+        spent[relay] += cpu()[relay] - before[relay]
+        streamed[relay] += len(streams)
+        if relay == "bare":
+            upstream_events = streams[0].events
+        shares[relay] = {
+            name: round((after_streams[name] - before[name]) / wall, 3) for name in before
+        }
+    events = {relay: count * upstream_events for relay, count in streamed.items()}
+    per_event = {relay: round(spent[relay] / events[relay] * 1e6, 2) for relay in spent}
+    for relay in spent:
+        say(
+            f"  {PROCESS_NAMES[relay]}: {round(spent[relay] * 1000)} ms of CPU over "
+            f"{events[relay]} upstream events, {per_event[relay]} µs each "
+            f"(CPU in cores while streaming: {_shares_text(relay, shares[relay])})"
+        )
+    return {
+        "app_cpu_us_per_event": per_event["app"],
+        "bare_cpu_us_per_event": per_event["bare"],
+        "cpu_per_event_streams": plan.cpu_streams,
+        "cpu_per_event_upstream_events": events["app"],
+        **_at_limit("cpu_per_event_app", "app", shares["app"]),
+        **_at_limit("cpu_per_event_bare", "bare", shares["bare"]),
+    }
+
+
+async def bare_capacity(target: Target, plan: Plan, cpu: CpuTimes) -> dict[str, float | str | None]:
+    """Figure 4's search, with the bare relay in the app's place."""
+    found = await _capacity(
+        target,
+        plan,
+        through=target.through_bare,
+        levels=plan.bare_capacity_levels,
+        cpu=cpu,
+        relay="bare",
+    )
+    return {
+        "bare_active_streams": found.streams,
+        "bare_active_overhead_p99_ms": found.overhead_p99_ms,
+        "capacity_bare_limit": found.limit,
+        **_at_limit("capacity_bare", "bare", found.shares),
+    }

@@ -1,4 +1,5 @@
-"""The benchmark's own processes: the fake OpenRouter and the app under uvicorn.
+"""The benchmark's own processes: the fake OpenRouter, the app under uvicorn and the
+bare relay.
 
 Each starts in a process group of its own, so Ctrl+C in the terminal reaches only the
 benchmark, which then stops every group it started (SIGTERM, then SIGKILL).
@@ -120,6 +121,18 @@ def app_argv(port: int, workers: int) -> list[str]:
         "warning",
         "--timeout-graceful-shutdown",
         "2",
+    ]
+
+
+def bare_relay_argv(port: int, upstream: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "playground.bench.bare_relay",
+        "--port",
+        str(port),
+        "--upstream",
+        upstream,
     ]
 
 

@@ -1,4 +1,5 @@
-"""Percentiles and the direct-versus-app difference the figures are made of."""
+"""Percentiles, the direct-versus-app difference and the app-over-bare-relay ratio the
+figures are made of."""
 
 import math
 from collections.abc import Sequence
@@ -24,3 +25,16 @@ def added_ms(app: Sequence[float], direct: Sequence[float], q: float) -> float:
     direct one, both measured interleaved under the same conditions. Noise can make the
     difference slightly negative; that reads as nothing measurable, 0."""
     return max(0.0, ms(percentile(app, q) - percentile(direct, q)))
+
+
+def ratio(app: float | None, bare: float | None) -> float | None:
+    """The app's figure over the bare relay's, or None when either is missing or the bare
+    relay's is 0 (nothing to divide by: a difference too small to measure)."""
+    if app is None or bare is None or bare == 0:
+        return None
+    return round(app / bare, 3)
+
+
+def busiest(shares: dict[str, float]) -> str:
+    """The process that used the most CPU (its share of one core), of those measured."""
+    return max(shares, key=lambda name: shares[name])
